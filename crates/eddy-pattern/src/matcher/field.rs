@@ -1,0 +1,360 @@
+//! The tests of all patterns on one field path, indexed by kind so that a leaf value finds
+//! the slots it satisfies without looking at each pattern in turn.
+
+use rustc_hash::FxHashMap;
+
+use super::lens::LenIndex;
+use super::numeric::NumericIndex;
+use super::SlotId;
+use crate::cidr;
+use crate::pattern::{fold_case, AnythingBut, Test};
+use crate::value::{number_key, Leaf, Literal, NumberKey};
+use crate::wildcard::Wildcard;
+
+/// All tests on one path.
+#[derive(Debug, Default)]
+pub(crate) struct FieldIndex {
+    exact_str: FxHashMap<Box<str>, Vec<SlotId>>,
+    exact_num: FxHashMap<NumberKey, Vec<SlotId>>,
+    /// `true`, `false`, `null`.
+    exact_other: [Vec<SlotId>; 3],
+    prefix: LenIndex<SlotId>,
+    prefix_ic: LenIndex<SlotId>,
+    suffix: LenIndex<SlotId>,
+    suffix_ic: LenIndex<SlotId>,
+    equals_ic: FxHashMap<Box<str>, Vec<SlotId>>,
+    /// Wildcards indexed by their literal head, else by their literal tail, else scanned.
+    wildcard_head: LenIndex<(Wildcard, SlotId)>,
+    wildcard_tail: LenIndex<(Wildcard, SlotId)>,
+    wildcard_rest: Vec<(Wildcard, SlotId)>,
+    numeric: NumericIndex<SlotId>,
+    /// Networks by (is IPv6, mask bits), then by masked address.
+    cidr: FxHashMap<(bool, u8), FxHashMap<u128, Vec<SlotId>>>,
+    /// Any leaf at all: `exists: true`.
+    any: Vec<SlotId>,
+    /// `anything-but` value lists: every such slot matches unless the value is excluded.
+    but_values: Vec<SlotId>,
+    but_str: FxHashMap<Box<str>, Vec<SlotId>>,
+    but_num: FxHashMap<NumberKey, Vec<SlotId>>,
+    /// The other `anything-but` forms, tested one by one.
+    but_other: Vec<(AnythingBut, SlotId)>,
+    /// How many tests are indexed here.
+    tests: usize,
+    wants_number: usize,
+    wants_folded: usize,
+}
+
+fn bool_index(leaf: &Leaf<'_>) -> Option<usize> {
+    match leaf {
+        Leaf::Bool(true) => Some(0),
+        Leaf::Bool(false) => Some(1),
+        Leaf::Null => Some(2),
+        _ => None,
+    }
+}
+
+fn literal_other(lit: &Literal) -> Option<usize> {
+    match lit {
+        Literal::Bool(true) => Some(0),
+        Literal::Bool(false) => Some(1),
+        Literal::Null => Some(2),
+        _ => None,
+    }
+}
+
+fn remove_from<K: std::hash::Hash + Eq>(
+    map: &mut FxHashMap<K, Vec<SlotId>>,
+    key: &K,
+    slot: SlotId,
+) {
+    if let Some(v) = map.get_mut(key) {
+        v.retain(|&s| s != slot);
+        if v.is_empty() {
+            map.remove(key);
+        }
+    }
+}
+
+impl FieldIndex {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.tests == 0
+    }
+
+    /// Adds one test of `slot`. `Exists(false)` is not indexed here: absence is checked
+    /// by the matcher.
+    pub(crate) fn insert(&mut self, test: &Test, slot: SlotId) {
+        self.tests += 1;
+        self.account(test, 1);
+        match test {
+            Test::Exact(Literal::String(s)) => self
+                .exact_str
+                .entry(s.as_str().into())
+                .or_default()
+                .push(slot),
+            Test::Exact(Literal::Number(n)) => {
+                self.exact_num.entry(n.key()).or_default().push(slot)
+            }
+            Test::Exact(lit) => {
+                self.exact_other[literal_other(lit).expect("not a string or number")].push(slot)
+            }
+            Test::Prefix {
+                text,
+                ignore_case: false,
+            } => self.prefix.insert(text.as_bytes(), slot),
+            Test::Prefix {
+                text,
+                ignore_case: true,
+            } => self.prefix_ic.insert(text.as_bytes(), slot),
+            Test::Suffix {
+                text,
+                ignore_case: false,
+            } => self.suffix.insert(text.as_bytes(), slot),
+            Test::Suffix {
+                text,
+                ignore_case: true,
+            } => self.suffix_ic.insert(text.as_bytes(), slot),
+            Test::EqualsIgnoreCase(t) => self
+                .equals_ic
+                .entry(t.as_str().into())
+                .or_default()
+                .push(slot),
+            Test::Wildcard(w) => {
+                if !w.head().is_empty() {
+                    self.wildcard_head
+                        .insert(w.head().as_bytes(), (w.clone(), slot));
+                } else if !w.tail().is_empty() {
+                    self.wildcard_tail
+                        .insert(w.tail().as_bytes(), (w.clone(), slot));
+                } else {
+                    self.wildcard_rest.push((w.clone(), slot));
+                }
+            }
+            Test::Numeric(r) => self.numeric.insert(*r, slot),
+            Test::Cidr(c) => self
+                .cidr
+                .entry((c.v6, c.bits))
+                .or_default()
+                .entry(c.network)
+                .or_default()
+                .push(slot),
+            Test::Exists(true) => self.any.push(slot),
+            Test::Exists(false) => self.tests -= 1,
+            Test::AnythingBut(AnythingBut::Values(vals)) => {
+                self.but_values.push(slot);
+                for v in vals {
+                    match v {
+                        Literal::String(s) => self
+                            .but_str
+                            .entry(s.as_str().into())
+                            .or_default()
+                            .push(slot),
+                        Literal::Number(n) => self.but_num.entry(n.key()).or_default().push(slot),
+                        _ => {}
+                    }
+                }
+            }
+            Test::AnythingBut(ab) => self.but_other.push((ab.clone(), slot)),
+        }
+    }
+
+    /// Removes one test of `slot` (the same test that was inserted).
+    pub(crate) fn remove(&mut self, test: &Test, slot: SlotId) {
+        self.tests -= 1;
+        self.account(test, -1);
+        match test {
+            Test::Exact(Literal::String(s)) => {
+                remove_from(&mut self.exact_str, &Box::from(s.as_str()), slot)
+            }
+            Test::Exact(Literal::Number(n)) => remove_from(&mut self.exact_num, &n.key(), slot),
+            Test::Exact(lit) => self.exact_other
+                [literal_other(lit).expect("not a string or number")]
+            .retain(|&s| s != slot),
+            Test::Prefix {
+                text,
+                ignore_case: false,
+            } => self.prefix.remove(text.as_bytes(), |&s| s == slot),
+            Test::Prefix {
+                text,
+                ignore_case: true,
+            } => self.prefix_ic.remove(text.as_bytes(), |&s| s == slot),
+            Test::Suffix {
+                text,
+                ignore_case: false,
+            } => self.suffix.remove(text.as_bytes(), |&s| s == slot),
+            Test::Suffix {
+                text,
+                ignore_case: true,
+            } => self.suffix_ic.remove(text.as_bytes(), |&s| s == slot),
+            Test::EqualsIgnoreCase(t) => {
+                remove_from(&mut self.equals_ic, &Box::from(t.as_str()), slot)
+            }
+            Test::Wildcard(w) => {
+                if !w.head().is_empty() {
+                    self.wildcard_head
+                        .remove(w.head().as_bytes(), |(_, s)| *s == slot);
+                } else if !w.tail().is_empty() {
+                    self.wildcard_tail
+                        .remove(w.tail().as_bytes(), |(_, s)| *s == slot);
+                } else {
+                    self.wildcard_rest.retain(|(_, s)| *s != slot);
+                }
+            }
+            Test::Numeric(_) => self.numeric.remove(|&s| s == slot),
+            Test::Cidr(c) => {
+                if let Some(m) = self.cidr.get_mut(&(c.v6, c.bits)) {
+                    remove_from(m, &c.network, slot);
+                    if m.is_empty() {
+                        self.cidr.remove(&(c.v6, c.bits));
+                    }
+                }
+            }
+            Test::Exists(true) => self.any.retain(|&s| s != slot),
+            Test::Exists(false) => self.tests += 1,
+            Test::AnythingBut(AnythingBut::Values(vals)) => {
+                self.but_values.retain(|&s| s != slot);
+                for v in vals {
+                    match v {
+                        Literal::String(s) => {
+                            remove_from(&mut self.but_str, &Box::from(s.as_str()), slot)
+                        }
+                        Literal::Number(n) => remove_from(&mut self.but_num, &n.key(), slot),
+                        _ => {}
+                    }
+                }
+            }
+            Test::AnythingBut(_) => self.but_other.retain(|(_, s)| *s != slot),
+        }
+    }
+
+    fn account(&mut self, test: &Test, delta: isize) {
+        let number = matches!(
+            test,
+            Test::Exact(Literal::Number(_))
+                | Test::Numeric(_)
+                | Test::AnythingBut(AnythingBut::Values(_))
+        );
+        let folded = matches!(
+            test,
+            Test::Prefix {
+                ignore_case: true,
+                ..
+            } | Test::Suffix {
+                ignore_case: true,
+                ..
+            } | Test::EqualsIgnoreCase(_)
+        );
+        if number {
+            self.wants_number = self.wants_number.wrapping_add_signed(delta);
+        }
+        if folded {
+            self.wants_folded = self.wants_folded.wrapping_add_signed(delta);
+        }
+    }
+
+    /// Calls `hit` with every slot whose test this leaf passes (a slot may come more than
+    /// once). For numbers, `text` is the number's text.
+    pub(crate) fn matches(&self, leaf: &Leaf<'_>, mut hit: impl FnMut(SlotId)) {
+        self.any.iter().for_each(|&s| hit(s));
+        match *leaf {
+            Leaf::String(s) => self.match_str(leaf, s, &mut hit),
+            Leaf::Number(x, text) => {
+                if self.wants_number > 0 {
+                    let key = number_key(x, text);
+                    if let Some(v) = self.exact_num.get(&key) {
+                        v.iter().for_each(|&s| hit(s));
+                    }
+                    if !self.numeric.is_empty() {
+                        self.numeric.containing(x, &mut hit);
+                    }
+                    if !self.but_values.is_empty() {
+                        let excluded = self.but_num.get(&key).map_or(&[][..], Vec::as_slice);
+                        self.but_values
+                            .iter()
+                            .filter(|s| !excluded.contains(s))
+                            .for_each(|&s| hit(s));
+                    }
+                }
+                self.match_but_other(leaf, &mut hit);
+            }
+            _ => {
+                if let Some(i) = bool_index(leaf) {
+                    self.exact_other[i].iter().for_each(|&s| hit(s));
+                }
+                self.but_values.iter().for_each(|&s| hit(s));
+                self.match_but_other(leaf, &mut hit);
+            }
+        }
+    }
+
+    fn match_str(&self, leaf: &Leaf<'_>, s: &str, hit: &mut impl FnMut(SlotId)) {
+        if let Some(v) = self.exact_str.get(s) {
+            v.iter().for_each(|&s| hit(s));
+        }
+        let bytes = s.as_bytes();
+        if !self.prefix.is_empty() {
+            self.prefix.prefixes_of(bytes, |&s| hit(s));
+        }
+        if !self.suffix.is_empty() {
+            self.suffix.suffixes_of(bytes, |&s| hit(s));
+        }
+        if self.wants_folded > 0 {
+            let folded = fold_case(s);
+            if let Some(v) = self.equals_ic.get(folded.as_str()) {
+                v.iter().for_each(|&s| hit(s));
+            }
+            self.prefix_ic.prefixes_of(folded.as_bytes(), |&s| hit(s));
+            self.suffix_ic.suffixes_of(folded.as_bytes(), |&s| hit(s));
+        }
+        if !self.wildcard_head.is_empty() {
+            self.wildcard_head.prefixes_of(bytes, |(w, slot)| {
+                if w.matches(s) {
+                    hit(*slot)
+                }
+            });
+        }
+        if !self.wildcard_tail.is_empty() {
+            self.wildcard_tail.suffixes_of(bytes, |(w, slot)| {
+                if w.matches(s) {
+                    hit(*slot)
+                }
+            });
+        }
+        for (w, slot) in &self.wildcard_rest {
+            if w.matches(s) {
+                hit(*slot);
+            }
+        }
+        if !self.cidr.is_empty() {
+            if let Some(ip) = cidr::parse_ip(s) {
+                let (v6, max) = match ip {
+                    std::net::IpAddr::V4(_) => (false, 32),
+                    std::net::IpAddr::V6(_) => (true, 128),
+                };
+                let addr = cidr::address_bits(ip);
+                for (&(is_v6, bits), nets) in &self.cidr {
+                    if is_v6 == v6 {
+                        if let Some(v) = nets.get(&cidr::mask(addr, bits, max)) {
+                            v.iter().for_each(|&s| hit(s));
+                        }
+                    }
+                }
+            }
+        }
+        if !self.but_values.is_empty() {
+            let excluded = self.but_str.get(s).map_or(&[][..], Vec::as_slice);
+            self.but_values
+                .iter()
+                .filter(|s| !excluded.contains(s))
+                .for_each(|&s| hit(s));
+        }
+        self.match_but_other(leaf, hit);
+    }
+
+    fn match_but_other(&self, leaf: &Leaf<'_>, hit: &mut impl FnMut(SlotId)) {
+        for (ab, slot) in &self.but_other {
+            if !ab.excludes(leaf) {
+                hit(*slot);
+            }
+        }
+    }
+}

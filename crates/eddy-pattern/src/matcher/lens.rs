@@ -1,0 +1,78 @@
+//! Prefix and suffix lookup: one hash map keyed by the literal, and the distinct literal
+//! lengths, so a value is checked with one lookup per distinct length, not per pattern.
+
+use rustc_hash::FxHashMap;
+
+/// Literals (prefixes or suffixes) with a payload each.
+#[derive(Debug)]
+pub(crate) struct LenIndex<T> {
+    by_text: FxHashMap<Box<[u8]>, Vec<T>>,
+    /// Distinct lengths, ascending, with how many literals have each.
+    lens: Vec<(usize, usize)>,
+}
+
+impl<T> Default for LenIndex<T> {
+    fn default() -> Self {
+        LenIndex {
+            by_text: FxHashMap::default(),
+            lens: Vec::new(),
+        }
+    }
+}
+
+impl<T: PartialEq> LenIndex<T> {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.lens.is_empty()
+    }
+
+    pub(crate) fn insert(&mut self, text: &[u8], item: T) {
+        self.by_text.entry(text.into()).or_default().push(item);
+        match self.lens.binary_search_by_key(&text.len(), |&(l, _)| l) {
+            Ok(i) => self.lens[i].1 += 1,
+            Err(i) => self.lens.insert(i, (text.len(), 1)),
+        }
+    }
+
+    /// Removes the items under `text` for which `gone` is true.
+    pub(crate) fn remove(&mut self, text: &[u8], mut gone: impl FnMut(&T) -> bool) {
+        let Some(items) = self.by_text.get_mut(text) else {
+            return;
+        };
+        let before = items.len();
+        items.retain(|t| !gone(t));
+        let removed = before - items.len();
+        if items.is_empty() {
+            self.by_text.remove(text);
+        }
+        if let Ok(i) = self.lens.binary_search_by_key(&text.len(), |&(l, _)| l) {
+            self.lens[i].1 -= removed;
+            if self.lens[i].1 == 0 {
+                self.lens.remove(i);
+            }
+        }
+    }
+
+    /// Calls `f` for every literal that is a prefix of `value`.
+    pub(crate) fn prefixes_of(&self, value: &[u8], mut f: impl FnMut(&T)) {
+        for &(len, _) in &self.lens {
+            if len > value.len() {
+                break;
+            }
+            if let Some(items) = self.by_text.get(&value[..len]) {
+                items.iter().for_each(&mut f);
+            }
+        }
+    }
+
+    /// Calls `f` for every literal that is a suffix of `value`.
+    pub(crate) fn suffixes_of(&self, value: &[u8], mut f: impl FnMut(&T)) {
+        for &(len, _) in &self.lens {
+            if len > value.len() {
+                break;
+            }
+            if let Some(items) = self.by_text.get(&value[value.len() - len..]) {
+                items.iter().for_each(&mut f);
+            }
+        }
+    }
+}

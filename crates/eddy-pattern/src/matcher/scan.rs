@@ -1,0 +1,357 @@
+//! The event scanner: walks the raw JSON bytes of an event once, descends only into the
+//! keys some pattern names (a trie of key segments), skips everything else without
+//! decoding it, and reports each leaf on a named path with its array trail.
+//!
+//! Skipped values are checked for structure (brackets, strings) but not decoded, so some
+//! malformed JSON inside fields no pattern names is not reported. Events reach the matcher
+//! after the bus has validated them.
+
+use rustc_hash::FxHashMap;
+
+use super::PathId;
+
+/// Deepest nesting of objects and arrays the scanner descends into along named paths.
+pub const MAX_EVENT_DEPTH: usize = 128;
+
+/// Why an event could not be scanned.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScanError {
+    /// Malformed JSON: what, and the byte offset.
+    #[error("event is not valid JSON: {0} at byte {1}")]
+    Syntax(&'static str, usize),
+    /// The document is JSON but not an object.
+    #[error("event is not a JSON object")]
+    NotAnObject,
+    /// Nesting deeper than the limit.
+    #[error("event nesting is deeper than {MAX_EVENT_DEPTH}")]
+    TooDeep,
+}
+
+/// A leaf as found in the bytes, before any decoding.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum RawLeaf<'a> {
+    /// The bytes between the quotes, and whether they hold escapes.
+    Str(&'a [u8], bool),
+    Num(&'a str),
+    True,
+    False,
+    Null,
+}
+
+/// Receives the leaves of an event.
+pub(crate) trait Sink {
+    fn leaf(&mut self, path: PathId, leaf: RawLeaf<'_>, trail: &[(u32, u32)]);
+}
+
+/// Key segments of all named paths.
+#[derive(Debug, Default)]
+pub(crate) struct Trie {
+    nodes: Vec<Node>,
+}
+
+#[derive(Debug, Default)]
+struct Node {
+    children: FxHashMap<Box<[u8]>, u32>,
+    path: Option<PathId>,
+}
+
+impl Trie {
+    pub(crate) fn new() -> Trie {
+        Trie {
+            nodes: vec![Node::default()],
+        }
+    }
+
+    /// Makes the dotted `path` known under `id`.
+    pub(crate) fn insert(&mut self, path: &str, id: PathId) {
+        let mut n = 0usize;
+        for seg in path.split('.') {
+            n = match self.nodes[n].children.get(seg.as_bytes()) {
+                Some(&c) => c as usize,
+                None => {
+                    let c = self.nodes.len();
+                    self.nodes.push(Node::default());
+                    self.nodes[n]
+                        .children
+                        .insert(seg.as_bytes().into(), c as u32);
+                    c
+                }
+            };
+        }
+        self.nodes[n].path = Some(id);
+    }
+
+    fn child(&self, node: usize, key: &[u8]) -> Option<usize> {
+        let n = &self.nodes[node];
+        if n.children.is_empty() {
+            return None;
+        }
+        if let Some(&c) = n.children.get(key) {
+            return Some(c as usize);
+        }
+        memchr::memchr(b'.', key)?;
+        // A dotted key in the event is the same path as nested keys.
+        let mut at = node;
+        for seg in key.split(|&b| b == b'.') {
+            at = *self.nodes[at].children.get(seg)? as usize;
+        }
+        Some(at)
+    }
+}
+
+/// Scans `event`, reporting leaves on named paths to `sink`.
+pub(crate) fn scan(trie: &Trie, event: &[u8], sink: &mut impl Sink) -> Result<(), ScanError> {
+    let mut s = Scanner {
+        s: event,
+        i: 0,
+        trie,
+        trail: Vec::new(),
+        arrays: 0,
+    };
+    s.ws();
+    if s.peek() != Some(b'{') {
+        return Err(if s.i >= event.len() {
+            ScanError::Syntax("empty document", s.i)
+        } else {
+            ScanError::NotAnObject
+        });
+    }
+    s.value(0, 0, sink)?;
+    s.ws();
+    if s.i != event.len() {
+        return Err(ScanError::Syntax("unexpected data after the document", s.i));
+    }
+    Ok(())
+}
+
+struct Scanner<'a, 't> {
+    s: &'a [u8],
+    i: usize,
+    trie: &'t Trie,
+    trail: Vec<(u32, u32)>,
+    arrays: u32,
+}
+
+/// Bytes that end a number or literal.
+fn is_delim(b: u8) -> bool {
+    matches!(b, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t')
+}
+
+impl<'a> Scanner<'a, '_> {
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+
+    #[inline]
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.s.get(self.i) {
+            self.i += 1;
+        }
+    }
+
+    fn syntax(&self, what: &'static str) -> ScanError {
+        ScanError::Syntax(what, self.i)
+    }
+
+    fn expect(&mut self, b: u8, what: &'static str) -> Result<(), ScanError> {
+        self.ws();
+        if self.peek() == Some(b) {
+            self.i += 1;
+            Ok(())
+        } else {
+            Err(self.syntax(what))
+        }
+    }
+
+    /// The string at `i` (which is a quote): its raw contents and whether it has escapes.
+    #[inline]
+    fn string(&mut self) -> Result<(&'a [u8], bool), ScanError> {
+        let start = self.i + 1;
+        let mut j = start;
+        let mut escaped = false;
+        loop {
+            match memchr::memchr2(b'"', b'\\', &self.s[j..]) {
+                Some(k) if self.s[j + k] == b'"' => {
+                    let end = j + k;
+                    self.i = end + 1;
+                    return Ok((&self.s[start..end], escaped));
+                }
+                Some(k) => {
+                    escaped = true;
+                    j += k + 2;
+                    if j > self.s.len() {
+                        break;
+                    }
+                }
+                None => break,
+            }
+        }
+        self.i = self.s.len();
+        Err(self.syntax("unterminated string"))
+    }
+
+    /// A value for `node` at nesting `depth`.
+    fn value(&mut self, node: usize, depth: usize, sink: &mut impl Sink) -> Result<(), ScanError> {
+        if depth > MAX_EVENT_DEPTH {
+            return Err(ScanError::TooDeep);
+        }
+        self.ws();
+        let Some(b) = self.peek() else {
+            return Err(self.syntax("unexpected end of input"));
+        };
+        match b {
+            b'{' => self.object(node, depth, sink),
+            b'[' => self.array(node, depth, sink),
+            _ => {
+                let leaf = self.scalar()?;
+                if let Some(p) = self.trie.nodes[node].path {
+                    sink.leaf(p, leaf, &self.trail);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn scalar(&mut self) -> Result<RawLeaf<'a>, ScanError> {
+        let rest = &self.s[self.i..];
+        let (leaf, len) = match rest[0] {
+            b'"' => {
+                let (raw, esc) = self.string()?;
+                return Ok(RawLeaf::Str(raw, esc));
+            }
+            b't' if rest.starts_with(b"true") => (RawLeaf::True, 4),
+            b'f' if rest.starts_with(b"false") => (RawLeaf::False, 5),
+            b'n' if rest.starts_with(b"null") => (RawLeaf::Null, 4),
+            b'-' | b'0'..=b'9' => {
+                let end = crate::json::scan_number(self.s, self.i)
+                    .ok_or_else(|| self.syntax("invalid number"))?;
+                let text =
+                    std::str::from_utf8(&self.s[self.i..end]).expect("number bytes are ASCII");
+                (RawLeaf::Num(text), end - self.i)
+            }
+            _ => return Err(self.syntax("unexpected character")),
+        };
+        self.i += len;
+        if self.peek().is_some_and(|b| !is_delim(b)) {
+            return Err(self.syntax("unexpected character after a value"));
+        }
+        Ok(leaf)
+    }
+
+    fn object(&mut self, node: usize, depth: usize, sink: &mut impl Sink) -> Result<(), ScanError> {
+        self.i += 1;
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.i += 1;
+            return Ok(());
+        }
+        let descend = !self.trie.nodes[node].children.is_empty();
+        loop {
+            self.ws();
+            if self.peek() != Some(b'"') {
+                return Err(self.syntax("expected a key"));
+            }
+            let (raw, escaped) = self.string()?;
+            self.expect(b':', "expected ':'")?;
+            let child = if !descend {
+                None
+            } else if escaped {
+                match crate::json::decode_string(
+                    self.s,
+                    raw.as_ptr() as usize - self.s.as_ptr() as usize - 1,
+                ) {
+                    Ok((key, _)) => self.trie.child(node, key.as_bytes()),
+                    Err(_) => return Err(self.syntax("invalid escape in key")),
+                }
+            } else {
+                self.trie.child(node, raw)
+            };
+            match child {
+                Some(c) => self.value(c, depth + 1, sink)?,
+                None => self.skip()?,
+            }
+            self.ws();
+            match self.peek() {
+                Some(b',') => self.i += 1,
+                Some(b'}') => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.syntax("expected ',' or '}'")),
+            }
+        }
+    }
+
+    fn array(&mut self, node: usize, depth: usize, sink: &mut impl Sink) -> Result<(), ScanError> {
+        self.i += 1;
+        self.ws();
+        if self.peek() == Some(b']') {
+            self.i += 1;
+            return Ok(());
+        }
+        let id = self.arrays;
+        self.arrays += 1;
+        let mut index = 0u32;
+        loop {
+            self.trail.push((id, index));
+            let r = self.value(node, depth + 1, sink);
+            self.trail.pop();
+            r?;
+            self.ws();
+            match self.peek() {
+                Some(b',') => {
+                    self.i += 1;
+                    index += 1;
+                }
+                Some(b']') => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.syntax("expected ',' or ']'")),
+            }
+        }
+    }
+
+    /// Skips one value without decoding it, iteratively (no recursion however deep).
+    fn skip(&mut self) -> Result<(), ScanError> {
+        self.ws();
+        match self.peek() {
+            Some(b'{' | b'[') => {}
+            Some(_) => return self.scalar().map(|_| ()),
+            None => return Err(self.syntax("unexpected end of input")),
+        }
+        // One bit per open bracket: 1 for an object, 0 for an array.
+        let mut open: u128 = 0;
+        let mut depth = 0usize;
+        while let Some(&b) = self.s.get(self.i) {
+            match b {
+                b'"' => {
+                    self.string()?;
+                    continue;
+                }
+                b'{' | b'[' => {
+                    if depth >= MAX_EVENT_DEPTH {
+                        return Err(ScanError::TooDeep);
+                    }
+                    open = (open << 1) | u128::from(b == b'{');
+                    depth += 1;
+                }
+                b'}' | b']' => {
+                    if depth == 0 || (open & 1 == 1) != (b == b'}') {
+                        return Err(self.syntax("mismatched bracket"));
+                    }
+                    open >>= 1;
+                    depth -= 1;
+                    if depth == 0 {
+                        self.i += 1;
+                        return Ok(());
+                    }
+                }
+                _ => {}
+            }
+            self.i += 1;
+        }
+        Err(self.syntax("unexpected end of input"))
+    }
+}
