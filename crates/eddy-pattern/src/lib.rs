@@ -18,6 +18,7 @@ pub mod json;
 pub mod matcher;
 pub mod pattern;
 pub mod reference;
+pub mod test_event;
 pub mod value;
 pub mod wildcard;
 
