@@ -17,19 +17,29 @@ impl Cidr {
         let (Some(addr), Some(bits), None) = (parts.next(), parts.next(), parts.next()) else {
             return Err("Malformed CIDR, one '/' required".into());
         };
-        let bits: u8 = bits
+        let bits: i64 = bits
             .parse()
             .map_err(|_| "Malformed CIDR, mask bits must be an integer".to_string())?;
-        let ip = parse_ip(addr).ok_or_else(|| format!("Nonstandard IP address: {addr}"))?;
-        let (v6, max) = match ip {
-            IpAddr::V4(_) => (false, 32),
-            IpAddr::V6(_) => (true, 128),
+        if bits < 0 {
+            return Err("Malformed CIDR, mask bits must not be negative".into());
+        }
+        let ip = match parse_ip(addr) {
+            Some(ip) => ip,
+            None if looks_like_ip(addr) => return Err(format!("Invalid IP address: {addr}")),
+            None => return Err(format!("Nonstandard IP address: {addr}")),
         };
-        if bits > max {
+        let (v6, max) = match ip {
+            IpAddr::V4(_) => (false, 32u8),
+            IpAddr::V6(_) => (true, 128u8),
+        };
+        // aws/event-ruler turns a full-length mask into a single address and rejects it.
+        if bits >= i64::from(max) {
             return Err(format!(
-                "Malformed CIDR, mask bits must be between 0 and {max}"
+                "{} mask bits must be < {max}",
+                if v6 { "IPv6" } else { "IPv4" }
             ));
         }
+        let bits = bits as u8;
         Ok(Cidr {
             v6,
             bits,
@@ -49,6 +59,20 @@ impl Cidr {
             _ => false,
         }
     }
+}
+
+/// Whether `text` has the shape of an IP address (dotted quad of up to three digits, or hex
+/// groups with colons), whatever its values.
+fn looks_like_ip(text: &str) -> bool {
+    let quad = text.split('.').count() == 4
+        && text
+            .split('.')
+            .all(|g| (1..=3).contains(&g.len()) && g.bytes().all(|b| b.is_ascii_digit()));
+    let hex = text.contains(':')
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+    quad || hex
 }
 
 pub(crate) fn parse_ip(text: &str) -> Option<IpAddr> {
@@ -97,5 +121,18 @@ mod tests {
             Cidr::parse("bad-/64filter").unwrap_err(),
             "Malformed CIDR, mask bits must be an integer"
         );
+        assert_eq!(
+            Cidr::parse("256.0.0.0/8").unwrap_err(),
+            "Invalid IP address: 256.0.0.0"
+        );
+        assert_eq!(
+            Cidr::parse("10.0.0.1/32").unwrap_err(),
+            "IPv4 mask bits must be < 32"
+        );
+        assert_eq!(
+            Cidr::parse("10.0.0.1/-1").unwrap_err(),
+            "Malformed CIDR, mask bits must not be negative"
+        );
+        assert!(Cidr::parse("::/0").is_ok());
     }
 }

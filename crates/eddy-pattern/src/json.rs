@@ -120,6 +120,14 @@ pub fn write_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
+/// Parses the JSON document at the start of `text` and ignores whatever follows it, as
+/// Jackson (and so EventBridge) does when it reads an event pattern.
+pub fn parse_first(text: &[u8]) -> Result<Value, Error> {
+    let mut p = Parser { s: text, i: 0 };
+    p.ws();
+    p.value(0)
+}
+
 /// Parses one JSON document (surrounding whitespace allowed, nothing else after it).
 pub fn parse(text: &[u8]) -> Result<Value, Error> {
     let mut p = Parser { s: text, i: 0 };

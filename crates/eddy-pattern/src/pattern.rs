@@ -251,7 +251,7 @@ impl Pattern {
                 location: String::new(),
             });
         }
-        let doc = json::parse(text).map_err(|e| Error {
+        let doc = json::parse_first(text).map_err(|e| Error {
             reason: e.message.clone(),
             location: format!("line {}, column {}", e.line, e.column),
         })?;
@@ -267,7 +267,11 @@ impl Pattern {
             });
         };
         let mut p = Parser { limits, tests: 0 };
-        let branches = p.object(entries, "", 0)?;
+        let rules = p.object(entries, "", 0, vec![Vec::new()], false)?;
+        let branches: Vec<Branch> = rules.into_iter().map(|fields| Branch { fields }).collect();
+        for b in &branches {
+            check_wildcard_complexity(b)?;
+        }
         Ok(Pattern { branches })
     }
 
@@ -304,37 +308,95 @@ fn join(prefix: &str, key: &str) -> String {
     }
 }
 
+/// Field names that may not appear inside `$or` (aws/event-ruler's reserved names).
+const RESERVED_IN_OR: &[&str] = &[
+    "exactly",
+    "equals-ignore-case",
+    "prefix",
+    "suffix",
+    "anything-but",
+    "exists",
+    "wildcard",
+    "numeric",
+    "cidr",
+    "=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "regex",
+    "not-wildcard",
+    "not-equals-ignore-case",
+    "date-after",
+    "date-on-or-after",
+    "date-before",
+    "date-on-or-before",
+    "in-date-range",
+    "ip-address-in-range",
+    "ip-address-not-in-range",
+];
+
+/// Sub-rules under construction: each a list of fields, one per path.
+type Rules = Vec<Vec<Field>>;
+
 impl Parser<'_> {
-    /// The branches of an object of the pattern at `prefix`.
+    /// Applies an object of the pattern at `prefix` to every sub-rule, in document order,
+    /// as aws/event-ruler does: a field sets its path in every sub-rule (a later one with
+    /// the same path replaces an earlier one), and `$or` copies the sub-rules once per
+    /// alternative and applies the alternative to its copy.
     fn object(
         &mut self,
         entries: &[(String, Value)],
         prefix: &str,
         depth: usize,
-    ) -> Result<Vec<Branch>, Error> {
+        mut rules: Rules,
+        in_or: bool,
+    ) -> Result<Rules, Error> {
         if depth > self.limits.max_depth {
             return Err(err(
                 format!("Pattern nesting is deeper than {}", self.limits.max_depth),
                 prefix,
             ));
         }
-        let mut result = vec![Branch { fields: Vec::new() }];
-        let mut leaves: Vec<Field> = Vec::new();
+        if entries.is_empty() {
+            return Err(err("Empty objects are not allowed", prefix));
+        }
         for (key, value) in entries {
             let path = join(prefix, key);
-            let branches = match value {
-                Value::Object(inner) => self.object(inner, &path, depth + 1)?,
-                Value::Array(items) if key == "$or" => self.or(items, prefix, depth)?,
+            if in_or && RESERVED_IN_OR.contains(&key.as_str()) {
+                return Err(err(
+                    format!("{key} is Ruler reserved fieldName which cannot be used inside $or."),
+                    &path,
+                ));
+            }
+            rules = match value {
+                Value::Array(items) if key == "$or" => self.or(items, prefix, depth, rules)?,
+                _ if key == "$or" => {
+                    return Err(err("It must be an Array followed with $or.", &path))
+                }
+                Value::Object(inner) => self.object(inner, &path, depth + 1, rules, in_or)?,
                 Value::Array(items) => {
                     let tests = self.field(items, &path)?;
-                    // A key repeated in one object adds alternatives to the same field.
-                    match leaves.iter_mut().find(|f| f.path == path) {
-                        Some(f) => f.tests.extend(tests),
-                        None => leaves.push(Field { path, tests }),
+                    for fields in &mut rules {
+                        match fields.iter_mut().find(|f| f.path == path) {
+                            Some(f) => f.tests = tests.clone(),
+                            None => fields.push(Field {
+                                path: path.clone(),
+                                tests: tests.clone(),
+                            }),
+                        }
+                        if fields.len() > self.limits.max_fields {
+                            return Err(err(
+                                format!(
+                                    "Size of rule exceeds max value of {}",
+                                    self.limits.max_fields
+                                ),
+                                &path,
+                            ));
+                        }
                     }
-                    continue;
+                    rules
                 }
-                _ if key == "$or" => return Err(err("Value of $or must be an array.", prefix)),
                 _ => {
                     return Err(err(
                         format!("\"{key}\" must be an object or an array"),
@@ -342,60 +404,44 @@ impl Parser<'_> {
                     ))
                 }
             };
-            result = self.and(result, branches, prefix)?;
         }
-        if !leaves.is_empty() {
-            result = self.and(result, vec![Branch { fields: leaves }], prefix)?;
-        }
-        Ok(result)
+        Ok(rules)
     }
 
-    fn or(&mut self, items: &[Value], prefix: &str, depth: usize) -> Result<Vec<Branch>, Error> {
+    fn or(
+        &mut self,
+        items: &[Value],
+        prefix: &str,
+        depth: usize,
+        rules: Rules,
+    ) -> Result<Rules, Error> {
         let location = join(prefix, "$or");
-        if items.len() < 2 {
+        if items.iter().any(|i| !matches!(i, Value::Object(_))) {
             return Err(err(
-                "Must have at least 2 elements in $or array.",
+                "Only JSON object is allowed in array of $or relationship.",
                 &location,
             ));
+        }
+        if items.len() < 2 {
+            return Err(err(
+                "There must have at least 2 Objects in $or relationship.",
+                &location,
+            ));
+        }
+        if rules.len().saturating_mul(items.len()) > self.limits.max_branches {
+            return Err(err(too_complex_or(self.limits), &location));
         }
         let mut all = Vec::new();
         for item in items {
             let Value::Object(entries) = item else {
-                return Err(err("Elements of $or must be objects.", &location));
+                continue;
             };
-            all.extend(self.object(entries, prefix, depth + 1)?);
+            all.extend(self.object(entries, prefix, depth + 1, rules.clone(), true)?);
             if all.len() > self.limits.max_branches {
                 return Err(err(too_complex_or(self.limits), &location));
             }
         }
         Ok(all)
-    }
-
-    /// Every combination of one branch from `a` and one from `b`.
-    fn and(
-        &mut self,
-        a: Vec<Branch>,
-        b: Vec<Branch>,
-        location: &str,
-    ) -> Result<Vec<Branch>, Error> {
-        if a.len().saturating_mul(b.len()) > self.limits.max_branches {
-            return Err(err(too_complex_or(self.limits), location));
-        }
-        let mut out = Vec::with_capacity(a.len() * b.len());
-        for x in &a {
-            for y in &b {
-                let mut fields = x.fields.clone();
-                fields.extend(y.fields.iter().cloned());
-                if fields.len() > self.limits.max_fields {
-                    return Err(err(
-                        format!("Pattern has more than {} fields", self.limits.max_fields),
-                        location,
-                    ));
-                }
-                out.push(Branch { fields });
-            }
-        }
-        Ok(out)
     }
 
     fn field(&mut self, items: &[Value], path: &str) -> Result<Vec<Test>, Error> {
@@ -425,8 +471,13 @@ impl Parser<'_> {
                 ))
             }
             Value::Object(entries) => {
-                let [(op, arg)] = entries.as_slice() else {
-                    return Err(e("Only one key allowed in match expression"));
+                let (op, arg) = match entries.as_slice() {
+                    [] => return Err(e("Match expression name not found")),
+                    [(op, arg)] => (op, arg),
+                    [(op, _), ..] if op == "numeric" || op == "anything-but" => {
+                        return Err(e("Too many elements in numeric expression"))
+                    }
+                    _ => return Err(e("Only one key allowed in match expression")),
                 };
                 match op.as_str() {
                     "prefix" => prefix_suffix(arg, "prefix", path, |text, ignore_case| {
@@ -462,6 +513,30 @@ impl Parser<'_> {
     }
 }
 
+/// Rejects a branch whose wildcards on one field are more complex than EventBridge allows.
+fn check_wildcard_complexity(branch: &Branch) -> Result<(), Error> {
+    for field in &branch.fields {
+        let mut singles: Vec<&Wildcard> = Vec::new();
+        let mut groups: Vec<&[Wildcard]> = Vec::new();
+        for t in &field.tests {
+            match t {
+                Test::Wildcard(w) if !singles.contains(&w) => singles.push(w),
+                Test::AnythingBut(AnythingBut::Wildcard(ws)) => groups.push(ws),
+                _ => {}
+            }
+        }
+        groups.extend(singles.into_iter().map(std::slice::from_ref));
+        let stars = groups.iter().flat_map(|g| g.iter()).any(|w| w.stars() > 0);
+        if stars
+            && crate::wildcard::complexity(&groups, crate::wildcard::MAX_COMPLEXITY)
+                > crate::wildcard::MAX_COMPLEXITY
+        {
+            return Err(err(crate::wildcard::TOO_COMPLEX, &field.path));
+        }
+    }
+    Ok(())
+}
+
 fn too_complex_or(limits: &Limits) -> String {
     format!(
         "Rule is too complex - the $or combinations exceed the limit of {}",
@@ -473,6 +548,16 @@ fn number(text: &str, path: &str) -> Result<Number, Error> {
     Number::parse(text).ok_or_else(|| err(format!("Invalid number {text}"), path))
 }
 
+/// A number that must compare by value (`numeric` operands, `anything-but` numbers).
+fn comparable(text: &str, path: &str) -> Result<Number, Error> {
+    let n = number(text, path)?;
+    if n.is_comparable() {
+        Ok(n)
+    } else {
+        Err(err(format!("Cannot compare number : {text}"), path))
+    }
+}
+
 fn prefix_suffix(
     arg: &Value,
     op: &str,
@@ -482,82 +567,99 @@ fn prefix_suffix(
     match arg {
         Value::String(s) => Ok(make(s.clone(), false)),
         Value::Object(entries) => match entries.as_slice() {
+            [] => Err(err(
+                format!(
+                    "{}{} expression name not found",
+                    op[..1].to_uppercase(),
+                    &op[1..]
+                ),
+                path,
+            )),
             [(k, Value::String(s))] if k == "equals-ignore-case" => Ok(make(fold_case(s), true)),
             [(k, _)] if k == "equals-ignore-case" => Err(err(
                 "equals-ignore-case match pattern must be a string",
                 path,
             )),
-            _ => Err(err(
-                format!("Unsupported {op} pattern: {}", arg.to_json()),
-                path,
-            )),
+            [(k, _), ..] => Err(err(format!("Unsupported {op} pattern: {k}"), path)),
         },
         _ => Err(err(format!("{op} match pattern must be a string"), path)),
     }
 }
 
+/// The text of a value as it appears in the pattern, for messages.
+fn token(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_json(),
+    }
+}
+
 fn numeric(arg: &Value, path: &str) -> Result<Range, Error> {
+    let e = |reason: String| err(reason, path);
     let Value::Array(items) = arg else {
-        return Err(err("Value of numeric must be an array.", path));
+        return Err(e("Value of numeric must be an array.".into()));
     };
+    let operand = |i: usize, op: &str| -> Result<f64, Error> {
+        let name = if op == "=" { "equals" } else { op };
+        match items.get(i) {
+            Some(Value::Number(n)) => Ok(comparable(n, path)?.value()),
+            _ => Err(e(format!("Value of {name} must be numeric"))),
+        }
+    };
+    let op = match items.first() {
+        Some(Value::String(op)) => op.as_str(),
+        Some(other) => {
+            return Err(e(format!(
+                "Invalid member in numeric match: {}",
+                token(other)
+            )))
+        }
+        None => return Err(e("Invalid member in numeric match: ]".into())),
+    };
+    let bound = |value, inclusive| Some(Bound { value, inclusive });
     let mut range = Range {
         lower: None,
         upper: None,
     };
-    let mut i = 0;
-    while i < items.len() {
-        let Value::String(op) = &items[i] else {
-            return Err(err(
-                format!("Invalid member in numeric match: {}", items[i].to_json()),
-                path,
-            ));
-        };
-        let value = match items.get(i + 1) {
-            Some(Value::Number(n)) => number(n, path)?.value(),
-            _ => return Err(err(format!("Value of {op} must be numeric"), path)),
-        };
-        if !value.is_finite() {
-            return Err(err(format!("Value of {op} must be numeric"), path));
-        }
-        let first = i == 0;
-        match op.as_str() {
-            "=" if first && items.len() == 2 => {
-                let b = Some(Bound {
-                    value,
-                    inclusive: true,
-                });
-                range = Range { lower: b, upper: b };
+    match op {
+        "=" | "<" | "<=" => {
+            let v = operand(1, op)?;
+            if items.len() > 2 {
+                return Err(e("Too many elements in numeric expression".into()));
             }
-            ">" | ">=" if first => {
-                range.lower = Some(Bound {
-                    value,
-                    inclusive: op == ">=",
-                })
-            }
-            "<" | "<=" if range.upper.is_none() && (first || range.lower.is_some()) => {
-                range.upper = Some(Bound {
-                    value,
-                    inclusive: op == "<=",
-                })
-            }
-            "=" | ">" | ">=" | "<" | "<=" => {
-                return Err(err(format!("Bad numeric range operator: {op}"), path))
-            }
-            _ => {
-                return Err(err(
-                    format!("Unrecognized numeric range operator: {op}"),
-                    path,
-                ))
+            match op {
+                "=" => {
+                    range = Range {
+                        lower: bound(v, true),
+                        upper: bound(v, true),
+                    }
+                }
+                _ => range.upper = bound(v, op == "<="),
             }
         }
-        i += 2;
-    }
-    if items.is_empty() {
-        return Err(err("Value of numeric must be an array.", path));
+        ">" | ">=" => {
+            range.lower = bound(operand(1, op)?, op == ">=");
+            match items.get(2) {
+                None => {}
+                Some(Value::String(op2)) if op2 == "<" || op2 == "<=" => {
+                    range.upper = bound(operand(3, op2)?, op2 == "<=");
+                    if items.len() > 4 {
+                        return Err(e("Too many terms in numeric range expression".into()));
+                    }
+                }
+                Some(Value::String(op2)) => {
+                    return Err(e(format!("Bad numeric range operator: {op2}")))
+                }
+                Some(other) => {
+                    return Err(e(format!("Bad value in numeric range: {}", token(other))))
+                }
+            }
+        }
+        other => return Err(e(format!("Unrecognized numeric range operator: {other}"))),
     }
     if let (Some(lo), Some(hi)) = (range.lower, range.upper) {
-        if lo.value > hi.value || (lo.value == hi.value && !(lo.inclusive && hi.inclusive)) {
-            return Err(err("Bottom must be less than top", path));
+        if lo.value >= hi.value && op != "=" {
+            return Err(e("Bottom must be less than top".into()));
         }
     }
     Ok(range)
@@ -570,9 +672,6 @@ fn anything_but(arg: &Value, path: &str) -> Result<AnythingBut, Error> {
             Value::Array(items) => items.as_slice(),
             single => std::slice::from_ref(single),
         };
-        if items.is_empty() {
-            return Err(e("Empty arrays are not allowed"));
-        }
         items
             .iter()
             .map(|item| match item {
@@ -583,26 +682,36 @@ fn anything_but(arg: &Value, path: &str) -> Result<AnythingBut, Error> {
     };
     match arg {
         Value::String(s) => Ok(AnythingBut::Values(vec![Literal::String(s.clone())])),
-        Value::Number(n) => Ok(AnythingBut::Values(vec![Literal::Number(number(n, path)?)])),
+        Value::Number(n) => Ok(AnythingBut::Values(vec![Literal::Number(comparable(
+            n, path,
+        )?)])),
         Value::Array(items) => {
-            if items.is_empty() {
-                return Err(e("Empty arrays are not allowed"));
+            let mut values = Vec::with_capacity(items.len());
+            for item in items {
+                values.push(match item {
+                    Value::String(s) => Literal::String(s.clone()),
+                    Value::Number(n) => Literal::Number(comparable(n, path)?),
+                    _ => {
+                        return Err(e(
+                            "Inside anything but list, start|null|boolean is not supported.",
+                        ))
+                    }
+                });
             }
-            let values = items
+            let strings = values
                 .iter()
-                .map(|item| match item {
-                    Value::String(s) => Ok(Literal::String(s.clone())),
-                    Value::Number(n) => Ok(Literal::Number(number(n, path)?)),
-                    _ => Err(e(
-                        "Inside anything but list, start|null|boolean is not supported.",
-                    )),
-                })
-                .collect::<Result<_, _>>()?;
+                .filter(|v| matches!(v, Literal::String(_)))
+                .count();
+            if values.is_empty() || (strings != 0 && strings != values.len()) {
+                return Err(e("Inside anything but list, either all values are number or string, mixed type is not supported"));
+            }
             Ok(AnythingBut::Values(values))
         }
         Value::Object(entries) => {
-            let [(op, inner)] = entries.as_slice() else {
-                return Err(e("Only one key allowed in match expression"));
+            let (op, inner) = match entries.as_slice() {
+                [] => return Err(e("Anything-But expression name not found")),
+                [(op, inner)] => (op, inner),
+                _ => return Err(e("Too many elements in numeric expression")),
             };
             match op.as_str() {
                 "prefix" | "suffix" => {
@@ -635,13 +744,167 @@ fn anything_but(arg: &Value, path: &str) -> Result<AnythingBut, Error> {
                         .collect::<Result<_, _>>()?;
                     Ok(AnythingBut::Wildcard(ws))
                 }
-                _ => Err(e(
-                    "Value of anything-but must be an array or single string/number value.",
-                )),
+                other => Err(e(&format!("Unsupported anything-but pattern: {other}"))),
             }
         }
         _ => Err(e(
             "Value of anything-but must be an array or single string/number value.",
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reason(p: &str) -> String {
+        Pattern::parse(p.as_bytes()).expect_err(p).reason
+    }
+
+    fn fields(p: &str) -> Vec<Vec<(String, usize)>> {
+        let p = Pattern::parse(p.as_bytes()).expect(p);
+        p.branches
+            .iter()
+            .map(|b| {
+                b.fields
+                    .iter()
+                    .map(|f| (f.path.clone(), f.tests.len()))
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn later_fields_replace_earlier_ones_in_document_order() {
+        let p = Pattern::parse(br#"{"a":[1],"a":[2]}"#).expect("valid");
+        assert_eq!(
+            p.branches[0].fields[0].tests,
+            vec![Test::Exact(Literal::Number(Number::parse("2").expect("n")))]
+        );
+        assert_eq!(
+            fields(r#"{"a":{"b":[1]},"a":{"c":[2]}}"#),
+            vec![vec![("a.b".into(), 1), ("a.c".into(), 1)]]
+        );
+        // {a:1} or {a:5, b:2}
+        let p = Pattern::parse(br#"{"a":[5],"$or":[{"a":[1]},{"b":[2]}]}"#).expect("valid");
+        assert_eq!(p.branches.len(), 2);
+        assert_eq!(p.branches[0].fields.len(), 1);
+        assert_eq!(p.branches[1].fields.len(), 2);
+        assert_eq!(
+            fields(r#"{"x":{"$or":[{"a":[1]},{"b":[1]}]},"c":[3]}"#).len(),
+            2
+        );
+        assert_eq!(
+            fields(r#"{"$or":[{"a":[1]},{"b":[1]}],"$or":[{"c":[1]},{"d":[1]}]}"#).len(),
+            4
+        );
+    }
+
+    #[test]
+    fn eventbridge_reasons() {
+        assert_eq!(reason("{}"), "Empty objects are not allowed");
+        assert_eq!(reason(r#"{"a":[{}]}"#), "Match expression name not found");
+        assert_eq!(
+            reason(r#"{"a":[{"prefix":"x","suffix":"y"}]}"#),
+            "Only one key allowed in match expression"
+        );
+        assert_eq!(
+            reason(r#"{"a":[{"numeric":[">",1],"x":1}]}"#),
+            "Too many elements in numeric expression"
+        );
+        assert_eq!(
+            reason(r#"{"a":[{"prefix":{"x":"y"}}]}"#),
+            "Unsupported prefix pattern: x"
+        );
+        assert_eq!(
+            reason(r#"{"a":[{"suffix":{}}]}"#),
+            "Suffix expression name not found"
+        );
+        assert_eq!(
+            reason(r#"{"a":[{"exists":"true"}]}"#),
+            "exists match pattern must be either true or false."
+        );
+        assert_eq!(
+            reason(r#"{"a":[{"numeric":[5]}]}"#),
+            "Invalid member in numeric match: 5"
+        );
+        assert_eq!(
+            reason(r#"{"a":[{"numeric":["!",5]}]}"#),
+            "Unrecognized numeric range operator: !"
+        );
+        assert_eq!(
+            reason(r#"{"a":[{"numeric":["=","x"]}]}"#),
+            "Value of equals must be numeric"
+        );
+        assert_eq!(
+            reason(r#"{"a":[{"numeric":["<",10,">",5]}]}"#),
+            "Too many elements in numeric expression"
+        );
+        assert_eq!(
+            reason(r#"{"a":[{"numeric":[">",10,5]}]}"#),
+            "Bad value in numeric range: 5"
+        );
+        assert_eq!(
+            reason(r#"{"a":[{"numeric":[">",1,"<",5,"<",6]}]}"#),
+            "Too many terms in numeric range expression"
+        );
+        assert_eq!(
+            reason(r#"{"a":[{"numeric":[">=",10,"<=",10]}]}"#),
+            "Bottom must be less than top"
+        );
+        assert_eq!(
+            reason(r#"{"a":[{"numeric":[">",1e400]}]}"#),
+            "Cannot compare number : 1e400"
+        );
+        assert_eq!(reason(r#"{"a":[{"anything-but":[]}]}"#), "Inside anything but list, either all values are number or string, mixed type is not supported");
+        assert_eq!(reason(r#"{"a":[{"anything-but":["a",1]}]}"#), "Inside anything but list, either all values are number or string, mixed type is not supported");
+        assert_eq!(
+            reason(r#"{"a":[{"anything-but":{"exists":true}}]}"#),
+            "Unsupported anything-but pattern: exists"
+        );
+        assert_eq!(
+            reason(r#"{"a":[{"anything-but":{}}]}"#),
+            "Anything-But expression name not found"
+        );
+        assert_eq!(
+            reason(r#"{"$or":{"a":[1]}}"#),
+            "It must be an Array followed with $or."
+        );
+        assert_eq!(
+            reason(r#"{"$or":[{"a":[1]}]}"#),
+            "There must have at least 2 Objects in $or relationship."
+        );
+        assert_eq!(
+            reason(r#"{"$or":[{"a":[1]},[1]]}"#),
+            "Only JSON object is allowed in array of $or relationship."
+        );
+        assert_eq!(
+            reason(r#"{"$or":[{"a":[1]},{"prefix":[1]}]}"#),
+            "prefix is Ruler reserved fieldName which cannot be used inside $or."
+        );
+        assert_eq!(
+            reason(r#"{"f":[{"wildcard":"*:*:*"},{"wildcard":"*:*:*:*"}]}"#),
+            crate::wildcard::TOO_COMPLEX
+        );
+        assert!(Pattern::parse(br#"{"a":[{"anything-but":{"prefix":[]}}]}"#).is_ok());
+        assert!(
+            Pattern::parse(br#"{"a":[1]}}"#).is_ok(),
+            "text after the pattern is ignored, as by EventBridge"
+        );
+    }
+
+    #[test]
+    fn or_combinations_are_capped() {
+        let alt = r#"{"$or":[{"a":[1]},{"b":[1]},{"c":[1]},{"d":[1]},{"e":[1]},{"f":[1]},{"g":[1]},{"h":[1]},{"i":[1]},{"j":[1]},{"k":[1]}]}"#;
+        let three = format!(r#"{{"x":{alt},"y":{alt},"z":{alt}}}"#);
+        assert!(reason(&three).starts_with("Rule is too complex"));
+        let two = format!(r#"{{"x":{alt},"y":{alt}}}"#);
+        assert_eq!(
+            Pattern::parse(two.as_bytes())
+                .expect("121 branches")
+                .branches
+                .len(),
+            121
+        );
     }
 }

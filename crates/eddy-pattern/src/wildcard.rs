@@ -10,39 +10,29 @@ pub struct Wildcard {
     pieces: Vec<String>,
 }
 
-/// Largest number of `*` in one wildcard value; EventBridge rejects more complex values as
-/// "too complex", and so do we.
-pub const MAX_STARS: usize = 5;
-
 impl Wildcard {
-    /// Parses a wildcard value. Errors carry EventBridge's reason text.
+    /// Parses a wildcard value. Errors carry EventBridge's reason text; positions count
+    /// UTF-8 bytes from 1, as EventBridge does.
     pub fn parse(text: &str) -> Result<Wildcard, String> {
         let mut pieces = vec![String::new()];
         let mut chars = text.char_indices().peekable();
-        let mut last_was_star = false;
-        while let Some((pos, c)) = chars.next() {
+        while let Some((at, c)) = chars.next() {
+            let piece = pieces.last_mut().expect("never empty");
             match c {
                 '*' => {
-                    if last_was_star {
-                        return Err(format!("Consecutive wildcard characters at pos {pos}"));
+                    if chars.peek().is_some_and(|&(_, n)| n == '*') {
+                        return Err(format!("Consecutive wildcard characters at pos {}", at + 1));
                     }
                     pieces.push(String::new());
-                    last_was_star = true;
-                    continue;
                 }
                 '\\' => match chars.next() {
-                    Some((_, e @ ('*' | '\\'))) => pieces.last_mut().expect("never empty").push(e),
-                    _ => return Err(format!("Invalid escape character at pos {pos}")),
+                    Some((_, e @ ('*' | '\\'))) => piece.push(e),
+                    _ => return Err(format!("Invalid escape character at pos {}", at + 1)),
                 },
-                c => pieces.last_mut().expect("never empty").push(c),
+                c => piece.push(c),
             }
-            last_was_star = false;
         }
-        let w = Wildcard { pieces };
-        if w.is_too_complex() {
-            return Err("Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character".into());
-        }
-        Ok(w)
+        Ok(Wildcard { pieces })
     }
 
     /// A wildcard that matches exactly `text` (no stars).
@@ -50,10 +40,6 @@ impl Wildcard {
         Wildcard {
             pieces: vec![text.to_owned()],
         }
-    }
-
-    fn is_too_complex(&self) -> bool {
-        self.stars() > MAX_STARS
     }
 
     /// The number of `*` in the value.
@@ -99,6 +85,147 @@ impl Wildcard {
     }
 }
 
+/// Largest [`complexity`] EventBridge accepts for the wildcards of one field.
+pub const MAX_COMPLEXITY: usize = 10;
+
+/// EventBridge's reason for a field whose wildcards are too complex.
+pub const TOO_COMPLEX: &str =
+    "Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character";
+
+/// Most automaton states [`complexity`] explores before it calls a field too complex.
+const MAX_EXPLORED: usize = 20_000;
+
+/// The complexity of the wildcards on one field, as aws/event-ruler measures it: the
+/// largest number of automaton states any input can keep active at once. Each group is
+/// one `wildcard` value, or the values of one `anything-but` wildcard list. Stops early
+/// (returning `limit + 1`) once the answer exceeds `limit`.
+pub fn complexity(groups: &[&[Wildcard]], limit: usize) -> usize {
+    let nfas: Vec<Nfa> = groups.iter().map(|g| Nfa::build(g)).collect();
+    let mut alphabet: Vec<u8> = nfas.iter().flat_map(|n| n.bytes()).collect();
+    alphabet.push(0x01);
+    alphabet.sort_unstable();
+    alphabet.dedup();
+    let start: Vec<Vec<u32>> = nfas.iter().map(|n| n.closure(vec![0])).collect();
+    let mut seen = std::collections::HashSet::new();
+    seen.insert(start.clone());
+    let mut todo = vec![start];
+    let mut best = 0;
+    while let Some(state) = todo.pop() {
+        for &b in &alphabet {
+            let next: Vec<Vec<u32>> = state
+                .iter()
+                .zip(&nfas)
+                .map(|(set, n)| n.step(set, b))
+                .collect();
+            best = best.max(next.iter().map(Vec::len).sum());
+            if best > limit || seen.len() > MAX_EXPLORED {
+                return limit + 1;
+            }
+            if seen.insert(next.clone()) {
+                todo.push(next);
+            }
+        }
+    }
+    best
+}
+
+/// The automaton event-ruler builds for one group of wildcard values over the quoted
+/// value's bytes: values share nodes up to and including their first `*`, and one final
+/// node; a node entered by `*` loops on every byte.
+struct Nfa {
+    /// Per node: its edges, and whether it loops.
+    nodes: Vec<(Vec<Edge>, bool)>,
+}
+
+/// An edge of [`Nfa`]: a byte (`None` for `*`) and the child node.
+type Edge = (Option<u8>, u32);
+
+impl Nfa {
+    fn build(values: &[Wildcard]) -> Nfa {
+        let mut nfa = Nfa {
+            nodes: vec![(Vec::new(), false)],
+        };
+        let mut end: Option<u32> = None;
+        for w in values {
+            let mut tokens: Vec<Option<u8>> = vec![Some(b'"')];
+            for (i, piece) in w.pieces.iter().enumerate() {
+                if i > 0 {
+                    tokens.push(None);
+                }
+                tokens.extend(piece.bytes().map(Some));
+            }
+            tokens.push(Some(b'"'));
+            let mut cur = 0u32;
+            let mut shared = true;
+            for (i, &t) in tokens.iter().enumerate() {
+                let next = if i == tokens.len() - 1 {
+                    let e = *end.get_or_insert_with(|| nfa.add(false));
+                    if !nfa.nodes[cur as usize].0.contains(&(t, e)) {
+                        nfa.nodes[cur as usize].0.push((t, e));
+                    }
+                    e
+                } else if let Some(&(_, c)) = nfa.nodes[cur as usize]
+                    .0
+                    .iter()
+                    .find(|(k, _)| shared && *k == t)
+                {
+                    c
+                } else {
+                    let c = nfa.add(t.is_none());
+                    nfa.nodes[cur as usize].0.push((t, c));
+                    c
+                };
+                if t.is_none() {
+                    shared = false;
+                }
+                cur = next;
+            }
+        }
+        nfa
+    }
+
+    fn add(&mut self, looping: bool) -> u32 {
+        self.nodes.push((Vec::new(), looping));
+        (self.nodes.len() - 1) as u32
+    }
+
+    fn bytes(&self) -> impl Iterator<Item = u8> + '_ {
+        self.nodes
+            .iter()
+            .flat_map(|(edges, _)| edges.iter().filter_map(|(t, _)| *t))
+    }
+
+    fn closure(&self, mut set: Vec<u32>) -> Vec<u32> {
+        let mut i = 0;
+        while i < set.len() {
+            for &(t, c) in &self.nodes[set[i] as usize].0 {
+                if t.is_none() && !set.contains(&c) {
+                    set.push(c);
+                }
+            }
+            i += 1;
+        }
+        set.sort_unstable();
+        set
+    }
+
+    fn step(&self, set: &[u32], b: u8) -> Vec<u32> {
+        let mut next = Vec::new();
+        for &n in set {
+            let (edges, looping) = &self.nodes[n as usize];
+            if *looping && !next.contains(&n) {
+                next.push(n);
+            }
+            for &(t, c) in edges {
+                if t == Some(b) && !next.contains(&c) {
+                    next.push(c);
+                }
+            }
+        }
+        self.closure(next)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,8 +251,37 @@ mod tests {
             Wildcard::parse("arn:aws:events:us-east-1:**:event-bus/*").unwrap_err(),
             "Consecutive wildcard characters at pos 26"
         );
-        assert!(Wildcard::parse("*:*:*:*:*:event-bus/*").is_err());
-        assert!(Wildcard::parse("arn:aws:events:us-east-1:*:event-bus/*").is_ok());
-        assert!(Wildcard::parse(r"a\b").is_err());
+        assert_eq!(
+            Wildcard::parse(r"ab\c").unwrap_err(),
+            "Invalid escape character at pos 3"
+        );
+        assert_eq!(
+            Wildcard::parse("a*b**").unwrap_err(),
+            "Consecutive wildcard characters at pos 4"
+        );
+        assert!(Wildcard::parse(r"\**").is_ok());
+    }
+
+    fn cx(groups: &[&[&str]]) -> usize {
+        let parsed: Vec<Vec<Wildcard>> = groups
+            .iter()
+            .map(|g| {
+                g.iter()
+                    .map(|v| Wildcard::parse(v).expect("valid"))
+                    .collect()
+            })
+            .collect();
+        let refs: Vec<&[Wildcard]> = parsed.iter().map(Vec::as_slice).collect();
+        complexity(&refs, 100)
+    }
+
+    #[test]
+    fn complexity_as_event_ruler_measures_it() {
+        assert_eq!(cx(&[&["*:*:*:*:*:event-bus/*"]]), 11);
+        assert_eq!(cx(&[&["/Users/*/dir/dir/dir/dir/dir/doc.txt"]]), 7);
+        assert_eq!(cx(&[&["arn:aws:events:us-east-1:*:event-bus/*"]]), 3);
+        assert_eq!(cx(&[&["*:*:*"], &["*:*:*:*"]]), 12);
+        assert_eq!(cx(&[&["*.bif"], &["*.tiff"], &["*.tif"], &["*.svs"]]), 8);
+        assert_eq!(cx(&[&["*/datasync/*.bif"], &["*/datasync/*.tif"]]), 8);
     }
 }
