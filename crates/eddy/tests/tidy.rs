@@ -9,7 +9,9 @@ fn workspace() -> PathBuf {
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -40,7 +42,10 @@ fn every_module_has_a_doc_and_no_leftovers() {
         rust_files(&krate.join("tests"), &mut files);
         for f in files {
             let text = std::fs::read_to_string(&f).expect("read source");
-            let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or_default();
+            let first = text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or_default();
             if f.starts_with(krate.join("src")) && !first.starts_with("//!") {
                 problems.push(format!("{}: no //! module doc", f.display()));
             }
@@ -56,8 +61,17 @@ fn every_module_has_a_doc_and_no_leftovers() {
 
 /// Pure crates: no I/O, async, clock or logging, and only the Eddy crates allowed here.
 const PURE: &[(&str, &[&str])] = &[("eddy-pattern", &[])];
-const FORBIDDEN_IN_PURE: &[&str] =
-    &["std::fs", "std::net::Tcp", "std::net::Udp", "tokio", "SystemTime", "Instant::now", "tracing", "std::process", "std::env"];
+const FORBIDDEN_IN_PURE: &[&str] = &[
+    "std::fs",
+    "std::net::Tcp",
+    "std::net::Udp",
+    "tokio",
+    "SystemTime",
+    "Instant::now",
+    "tracing",
+    "std::process",
+    "std::env",
+];
 
 #[test]
 fn pure_crates_stay_pure() {
@@ -65,7 +79,10 @@ fn pure_crates_stay_pure() {
     for (name, allowed) in PURE {
         let dir = workspace().join("crates").join(name);
         let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).expect("manifest");
-        let deps = manifest.split("[dev-dependencies]").next().unwrap_or_default();
+        let deps = manifest
+            .split("[dev-dependencies]")
+            .next()
+            .unwrap_or_default();
         for line in deps.lines() {
             let key = line.split(['=', '.']).next().unwrap_or_default().trim();
             if key.starts_with("eddy-") && !allowed.contains(&key) {
