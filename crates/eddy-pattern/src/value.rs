@@ -57,11 +57,16 @@ pub enum NumberKey {
 }
 
 pub(crate) fn number_key(value: f64, text: &str) -> NumberKey {
-    if is_comparable(value, text) {
-        NumberKey::Bits(if value == 0.0 { 0 } else { value.to_bits() })
-    } else {
-        NumberKey::Text(text.to_owned())
+    match number_bits(value, text) {
+        Some(bits) => NumberKey::Bits(bits),
+        None => NumberKey::Text(text.to_owned()),
     }
+}
+
+/// The bits that stand for a number compared by value (with `-0` as `0`), or `None` for a
+/// number compared by its text (see [`is_comparable`]).
+pub(crate) fn number_bits(value: f64, text: &str) -> Option<u64> {
+    is_comparable(value, text).then(|| if value == 0.0 { 0 } else { value.to_bits() })
 }
 
 /// Whether the number `text` (whose double is `value`) is exactly a double, so that it can
@@ -72,58 +77,123 @@ pub fn is_comparable(value: f64, text: &str) -> bool {
     if !value.is_finite() {
         return false;
     }
-    let Some(dec) = Decimal::parse(text) else {
+    let Some(dec) = Decimal::parse(text.as_bytes()) else {
         return false;
     };
     // Decimals of up to 15 significant digits always survive the trip through a double.
-    if dec.digits.len() <= 15 {
+    if dec.len <= 15 {
         return true;
     }
-    Decimal::parse(&format!("{value:e}")).is_some_and(|shortest| shortest == dec)
+    let mut shortest = StackText::default();
+    if std::fmt::Write::write_fmt(&mut shortest, format_args!("{value:e}")).is_err() {
+        return false;
+    }
+    Decimal::parse(shortest.as_bytes()).is_some_and(|s| s == dec)
 }
 
-/// A decimal number in normal form: no leading or trailing zeros in `digits`.
+/// Most significant digits a [`Decimal`] holds; longer decimals are never exactly a double.
+const MAX_DIGITS: usize = 40;
+
+/// A decimal number in normal form (no leading or trailing zeros in `digits`), on the
+/// stack.
 #[derive(Debug, PartialEq, Eq)]
 struct Decimal {
     negative: bool,
-    digits: Vec<u8>,
+    digits: [u8; MAX_DIGITS],
+    len: usize,
     exponent: i64,
 }
 
 impl Decimal {
-    fn parse(text: &str) -> Option<Decimal> {
-        let (negative, rest) = match text.strip_prefix('-') {
-            Some(r) => (true, r),
-            None => (false, text),
+    fn parse(text: &[u8]) -> Option<Decimal> {
+        let mut d = Decimal {
+            negative: false,
+            digits: [0; MAX_DIGITS],
+            len: 0,
+            exponent: 0,
         };
-        let (mantissa, exp) = match rest.find(['e', 'E']) {
-            Some(i) => (&rest[..i], rest[i + 1..].parse::<i64>().ok()?),
-            None => (rest, 0),
-        };
-        let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-        let mut digits: Vec<u8> = int.bytes().chain(frac.bytes()).collect();
-        if !digits.iter().all(u8::is_ascii_digit) {
-            return None;
+        let mut i = 0;
+        if text.first() == Some(&b'-') {
+            d.negative = true;
+            i = 1;
         }
-        let mut exponent = exp.checked_sub(frac.len() as i64)?;
-        let lead = digits.iter().take_while(|&&d| d == b'0').count();
-        digits.drain(..lead);
-        while digits.last() == Some(&b'0') {
-            digits.pop();
-            exponent += 1;
+        // Zeros since the last significant digit: kept back until a significant digit
+        // follows (then they are digits) or the mantissa ends (then they are trailing).
+        let mut zeros = 0i64;
+        let mut fraction = false;
+        while let Some(&b) = text.get(i) {
+            match b {
+                b'0' => zeros += 1,
+                b'1'..=b'9' => {
+                    if d.len > 0 {
+                        for _ in 0..zeros {
+                            *d.digits.get_mut(d.len)? = b'0';
+                            d.len += 1;
+                        }
+                    }
+                    zeros = 0;
+                    *d.digits.get_mut(d.len)? = b;
+                    d.len += 1;
+                }
+                b'.' => fraction = true,
+                b'e' | b'E' => break,
+                _ => return None,
+            }
+            if fraction && b != b'.' {
+                d.exponent -= 1;
+            }
+            i += 1;
         }
-        if digits.is_empty() {
+        if d.len == 0 {
             return Some(Decimal {
                 negative: false,
-                digits,
+                digits: [0; MAX_DIGITS],
+                len: 0,
                 exponent: 0,
             });
         }
-        Some(Decimal {
-            negative,
-            digits,
-            exponent,
-        })
+        d.exponent += zeros;
+        if let Some(&(b'e' | b'E')) = text.get(i) {
+            let e = std::str::from_utf8(&text[i + 1..])
+                .ok()?
+                .parse::<i64>()
+                .ok()?;
+            d.exponent = d.exponent.checked_add(e)?;
+        }
+        Some(d)
+    }
+}
+
+/// A small text buffer on the stack, for formatting a double without allocating.
+struct StackText {
+    buf: [u8; 40],
+    len: usize,
+}
+
+impl Default for StackText {
+    fn default() -> StackText {
+        StackText {
+            buf: [0; 40],
+            len: 0,
+        }
+    }
+}
+
+impl StackText {
+    fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+impl std::fmt::Write for StackText {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        self.buf
+            .get_mut(self.len..end)
+            .ok_or(std::fmt::Error)?
+            .copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
     }
 }
 
@@ -181,7 +251,39 @@ mod tests {
         assert_eq!(key("3.0e2"), key("300.000000000000000000000"));
         assert_eq!(key("0.1"), key("0.10"));
         assert_eq!(key("-0"), key("0.0"));
+        assert_eq!(key("1200"), key("1.2e3"));
+        assert_eq!(key("0.012"), key("12e-3"));
+        assert_eq!(key("100.5"), key("1005e-1"));
+        assert_ne!(key("100.5"), key("10.05"));
+        assert_eq!(key("37.807807921694092"), key("37.807807921694092"));
+        assert_eq!(key("12345678901234567890"), key("12345678901234567890"));
         assert_ne!(key("300"), key("301"));
+    }
+
+    fn dec(t: &str) -> (String, i64) {
+        let d = Decimal::parse(t.as_bytes()).expect("decimal");
+        (
+            String::from_utf8(d.digits[..d.len].to_vec()).expect("ascii"),
+            d.exponent,
+        )
+    }
+
+    #[test]
+    fn decimals_normalise() {
+        assert_eq!(dec("0.012"), ("12".into(), -3));
+        assert_eq!(dec("1200.5"), ("12005".into(), -1));
+        assert_eq!(dec("1200.00"), ("12".into(), 2));
+        assert_eq!(dec("1200"), ("12".into(), 2));
+        assert_eq!(dec("3.0e2"), ("3".into(), 2));
+        assert_eq!(dec("-0.000"), ("".into(), 0));
+        assert_eq!(
+            dec("1.2345678901234567e19"),
+            ("12345678901234567".into(), 3)
+        );
+        assert_eq!(
+            dec("0.000000000000000012345678901234567"),
+            ("12345678901234567".into(), -33)
+        );
     }
 
     #[test]

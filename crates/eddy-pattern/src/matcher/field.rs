@@ -8,14 +8,16 @@ use super::numeric::NumericIndex;
 use super::SlotId;
 use crate::cidr;
 use crate::pattern::{fold_case, AnythingBut, Test};
-use crate::value::{number_key, Leaf, Literal, NumberKey};
+use crate::value::{number_bits, Leaf, Literal, Number};
 use crate::wildcard::Wildcard;
 
 /// All tests on one path.
 #[derive(Debug, Default)]
 pub(crate) struct FieldIndex {
     exact_str: FxHashMap<Box<str>, Vec<SlotId>>,
-    exact_num: FxHashMap<NumberKey, Vec<SlotId>>,
+    /// Numbers by value ([`Number::key`] bits) and, when not exactly a double, by text.
+    exact_num: FxHashMap<u64, Vec<SlotId>>,
+    exact_num_text: FxHashMap<Box<str>, Vec<SlotId>>,
     /// `true`, `false`, `null`.
     exact_other: [Vec<SlotId>; 3],
     prefix: LenIndex<SlotId>,
@@ -35,7 +37,8 @@ pub(crate) struct FieldIndex {
     /// `anything-but` value lists: every such slot matches unless the value is excluded.
     but_values: Vec<SlotId>,
     but_str: FxHashMap<Box<str>, Vec<SlotId>>,
-    but_num: FxHashMap<NumberKey, Vec<SlotId>>,
+    but_num: FxHashMap<u64, Vec<SlotId>>,
+    but_num_text: FxHashMap<Box<str>, Vec<SlotId>>,
     /// The other `anything-but` forms, tested one by one.
     but_other: Vec<(AnythingBut, SlotId)>,
     /// How many tests are indexed here.
@@ -75,9 +78,18 @@ fn remove_from<K: std::hash::Hash + Eq>(
     }
 }
 
+fn num_bits(n: &Number) -> Option<u64> {
+    number_bits(n.value(), n.text())
+}
+
 impl FieldIndex {
     pub(crate) fn is_empty(&self) -> bool {
         self.tests == 0
+    }
+
+    /// Whether a number's value matters here (else a leaf may carry `NaN` for it).
+    pub(crate) fn wants_number(&self) -> bool {
+        self.wants_number > 0
     }
 
     /// Adds one test of `slot`. `Exists(false)` is not indexed here: absence is checked
@@ -91,9 +103,14 @@ impl FieldIndex {
                 .entry(s.as_str().into())
                 .or_default()
                 .push(slot),
-            Test::Exact(Literal::Number(n)) => {
-                self.exact_num.entry(n.key()).or_default().push(slot)
-            }
+            Test::Exact(Literal::Number(n)) => match num_bits(n) {
+                Some(b) => self.exact_num.entry(b).or_default().push(slot),
+                None => self
+                    .exact_num_text
+                    .entry(n.text().into())
+                    .or_default()
+                    .push(slot),
+            },
             Test::Exact(lit) => {
                 self.exact_other[literal_other(lit).expect("not a string or number")].push(slot)
             }
@@ -148,7 +165,14 @@ impl FieldIndex {
                             .entry(s.as_str().into())
                             .or_default()
                             .push(slot),
-                        Literal::Number(n) => self.but_num.entry(n.key()).or_default().push(slot),
+                        Literal::Number(n) => match num_bits(n) {
+                            Some(b) => self.but_num.entry(b).or_default().push(slot),
+                            None => self
+                                .but_num_text
+                                .entry(n.text().into())
+                                .or_default()
+                                .push(slot),
+                        },
                         _ => {}
                     }
                 }
@@ -165,7 +189,10 @@ impl FieldIndex {
             Test::Exact(Literal::String(s)) => {
                 remove_from(&mut self.exact_str, &Box::from(s.as_str()), slot)
             }
-            Test::Exact(Literal::Number(n)) => remove_from(&mut self.exact_num, &n.key(), slot),
+            Test::Exact(Literal::Number(n)) => match num_bits(n) {
+                Some(b) => remove_from(&mut self.exact_num, &b, slot),
+                None => remove_from(&mut self.exact_num_text, &Box::from(n.text()), slot),
+            },
             Test::Exact(lit) => self.exact_other
                 [literal_other(lit).expect("not a string or number")]
             .retain(|&s| s != slot),
@@ -217,7 +244,10 @@ impl FieldIndex {
                         Literal::String(s) => {
                             remove_from(&mut self.but_str, &Box::from(s.as_str()), slot)
                         }
-                        Literal::Number(n) => remove_from(&mut self.but_num, &n.key(), slot),
+                        Literal::Number(n) => match num_bits(n) {
+                            Some(b) => remove_from(&mut self.but_num, &b, slot),
+                            None => remove_from(&mut self.but_num_text, &Box::from(n.text()), slot),
+                        },
                         _ => {}
                     }
                 }
@@ -259,15 +289,19 @@ impl FieldIndex {
             Leaf::String(s) => self.match_str(leaf, s, &mut hit),
             Leaf::Number(x, text) => {
                 if self.wants_number > 0 {
-                    let key = number_key(x, text);
-                    if let Some(v) = self.exact_num.get(&key) {
+                    let bits = number_bits(x, text);
+                    let (exact, but) = match bits {
+                        Some(b) => (self.exact_num.get(&b), self.but_num.get(&b)),
+                        None => (self.exact_num_text.get(text), self.but_num_text.get(text)),
+                    };
+                    if let Some(v) = exact {
                         v.iter().for_each(|&s| hit(s));
                     }
                     if !self.numeric.is_empty() {
                         self.numeric.containing(x, &mut hit);
                     }
                     if !self.but_values.is_empty() {
-                        let excluded = self.but_num.get(&key).map_or(&[][..], Vec::as_slice);
+                        let excluded = but.map_or(&[][..], Vec::as_slice);
                         self.but_values
                             .iter()
                             .filter(|s| !excluded.contains(s))

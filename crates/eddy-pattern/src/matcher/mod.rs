@@ -525,7 +525,14 @@ impl<K> scan::Sink for MatchSink<'_, '_, K> {
                 };
                 Leaf::String(&decoded)
             }
-            RawLeaf::Num(text) => Leaf::Number(text.parse().unwrap_or(f64::NAN), text),
+            RawLeaf::Num(text) => {
+                let value = if field.wants_number() {
+                    text.parse().unwrap_or(f64::NAN)
+                } else {
+                    f64::NAN
+                };
+                Leaf::Number(value, text)
+            }
             RawLeaf::True => Leaf::Bool(true),
             RawLeaf::False => Leaf::Bool(false),
             RawLeaf::Null => Leaf::Null,
