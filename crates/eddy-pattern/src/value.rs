@@ -80,8 +80,10 @@ pub fn is_comparable(value: f64, text: &str) -> bool {
     let Some(dec) = Decimal::parse(text.as_bytes()) else {
         return false;
     };
-    // Decimals of up to 15 significant digits always survive the trip through a double.
-    if dec.len <= 15 {
+    // Decimals of up to 15 significant digits always survive the trip through a double,
+    // but only in the normal range: below it (`1e-400`, `1e-320`) the double has fewer
+    // digits of precision or is zero, so those are checked against the shortest form too.
+    if dec.len <= 15 && (value.is_normal() || dec.len == 0) {
         return true;
     }
     let mut shortest = StackText::default();
@@ -300,5 +302,23 @@ mod tests {
             .expect("n")
             .is_comparable());
         assert!(Number::parse("5000000001").expect("n").is_comparable());
+    }
+
+    /// Regression (found by tests/properties.rs): numbers below the normal range of a
+    /// double were taken as exact, so `1e-400` (which rounds to 0) equalled `0`.
+    #[test]
+    fn numbers_that_underflow_are_not_exact() {
+        for t in ["1e-400", "1e-324", "3e-324", "1.23456789e-320"] {
+            assert!(!Number::parse(t).expect("n").is_comparable(), "{t}");
+        }
+        assert_ne!(key("1e-400"), key("0"));
+        assert_ne!(key("1e-400"), key("2e-400"));
+        // Subnormals that are the shortest form of their double are exact.
+        assert!(Number::parse("5e-324").expect("n").is_comparable());
+        assert_eq!(key("5e-324"), key("0.5e-323"));
+        assert!(Number::parse("2.2250738585072014e-308")
+            .expect("n")
+            .is_comparable());
+        assert_eq!(key("-0"), key("0e-400"));
     }
 }
