@@ -19,6 +19,7 @@ pub mod matcher;
 pub mod pattern;
 pub mod reference;
 pub mod test_event;
+pub mod transform;
 pub mod value;
 pub mod wildcard;
 
