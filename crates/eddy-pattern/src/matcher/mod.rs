@@ -161,14 +161,14 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
 
     /// Adds a parsed pattern under `key`, replacing any pattern with that key.
     pub fn add_pattern(&mut self, key: K, pattern: Pattern) -> Result<(), Error> {
-        let needed: usize = pattern.branches.iter().map(|b| b.fields.len()).sum();
+        // Count slots as they are made (none for a field that only says `exists: false`):
+        // counting fields made `replaced` exceed `live_slots` and the subtraction overflow.
+        let needed = slot_count(&pattern);
         let replaced = self
             .keys
             .get(&key)
             .and_then(|&i| self.patterns[i as usize].as_ref())
-            .map_or(0, |e| {
-                e.pattern.branches.iter().map(|b| b.fields.len()).sum()
-            });
+            .map_or(0, |e| slot_count(&e.pattern));
         if self.live_slots - replaced + needed > self.limits.max_slots {
             return Err(Error::TooManyTests(self.limits.max_slots));
         }
@@ -433,6 +433,16 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
     }
 }
 
+/// The slots a pattern takes: one per field with a test other than `exists: false`.
+fn slot_count(pattern: &Pattern) -> usize {
+    pattern
+        .branches
+        .iter()
+        .flat_map(|b| &b.fields)
+        .filter(|f| f.tests.iter().any(|t| !matches!(t, Test::Exists(false))))
+        .count()
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Hit {
     slot: SlotId,
@@ -573,5 +583,37 @@ impl<K> scan::Sink for MatchSink<'_, '_, K> {
             }
         }
         s.hit_buf = buf;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression (found by tests/properties.rs): replacing a pattern whose fields only
+    /// say `exists: false` (so it holds no slots) overflowed the slot count.
+    #[test]
+    fn replacing_a_pattern_without_slots() {
+        let mut m = Matcher::new();
+        m.add(1, br#"{"a":[{"exists":false}]}"#).expect("valid");
+        m.add(1, br#"{"a":[{"exists":false}],"b":[{"exists":false}]}"#)
+            .expect("replaces");
+        assert_eq!(m.matches(br#"{"c":1}"#), Ok(vec![1]));
+        m.add(1, br#"{"a":[1]}"#).expect("replaces");
+        assert_eq!(m.matches(br#"{"a":1}"#), Ok(vec![1]));
+        let mut small = Matcher::with_limits(MatcherLimits {
+            max_slots: 1,
+            ..MatcherLimits::default()
+        });
+        small
+            .add(1, br#"{"a":[1],"b":[{"exists":false}]}"#)
+            .expect("one slot");
+        small
+            .add(2, br#"{"b":[{"exists":false}]}"#)
+            .expect("no slot");
+        assert_eq!(small.add(3, br#"{"c":[1]}"#), Err(Error::TooManyTests(1)));
+        small
+            .add(1, br#"{"c":[1]}"#)
+            .expect("replaces its one slot");
     }
 }
