@@ -95,6 +95,9 @@ impl FieldIndex {
     /// Adds one test of `slot`. `Exists(false)` is not indexed here: absence is checked
     /// by the matcher.
     pub(crate) fn insert(&mut self, test: &Test, slot: SlotId) {
+        if let Test::Exists(false) = test {
+            return;
+        }
         self.tests += 1;
         self.account(test, 1);
         match test {
@@ -155,7 +158,7 @@ impl FieldIndex {
                 .or_default()
                 .push(slot),
             Test::Exists(true) => self.any.push(slot),
-            Test::Exists(false) => self.tests -= 1,
+            Test::Exists(false) => {}
             Test::AnythingBut(AnythingBut::Values(vals)) => {
                 self.but_values.push(slot);
                 for v in vals {
@@ -183,6 +186,11 @@ impl FieldIndex {
 
     /// Removes one test of `slot` (the same test that was inserted).
     pub(crate) fn remove(&mut self, test: &Test, slot: SlotId) {
+        // `Exists(false)` was never counted. (Taking one off and adding it back, as this
+        // did, overflowed when it came after the field's last counted test.)
+        if let Test::Exists(false) = test {
+            return;
+        }
         self.tests -= 1;
         self.account(test, -1);
         match test {
@@ -236,7 +244,7 @@ impl FieldIndex {
                 }
             }
             Test::Exists(true) => self.any.retain(|&s| s != slot),
-            Test::Exists(false) => self.tests += 1,
+            Test::Exists(false) => {}
             Test::AnythingBut(AnythingBut::Values(vals)) => {
                 self.but_values.retain(|&s| s != slot);
                 for v in vals {
@@ -390,5 +398,34 @@ impl FieldIndex {
                 hit(*slot);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Pattern;
+
+    /// Regression (found by tests/properties.rs): removing `[-500, {"exists": false}]`
+    /// from a path with no other test took the test count below zero (a panic in debug
+    /// builds).
+    #[test]
+    fn removing_exists_false_after_the_last_test() {
+        let p = Pattern::parse(br#"{"a":[-500,{"exists":false}]}"#).expect("valid");
+        let tests = &p.branches[0].fields[0].tests;
+        let mut idx = FieldIndex::default();
+        for t in tests {
+            idx.insert(t, 7);
+        }
+        assert!(!idx.is_empty());
+        for t in tests {
+            idx.remove(t, 7);
+        }
+        assert!(idx.is_empty());
+        let mut m = crate::Matcher::new();
+        m.add(1, br#"{"a":[-500,{"exists":false}]}"#)
+            .expect("valid");
+        assert!(m.remove(&1));
+        assert_eq!(m.matches(br#"{"a":-500}"#), Ok(vec![]));
     }
 }
