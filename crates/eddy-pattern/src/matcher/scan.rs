@@ -64,6 +64,11 @@ impl Trie {
 
     /// Makes the dotted `path` known under `id`.
     pub(crate) fn insert(&mut self, path: &str, id: PathId) {
+        if path.is_empty() {
+            // The path of `{"": …}`: see `child`.
+            self.nodes[0].path = Some(id);
+            return;
+        }
         let mut n = 0usize;
         for seg in path.split('.') {
             n = match self.nodes[n].children.get(seg.as_bytes()) {
@@ -82,6 +87,12 @@ impl Trie {
     }
 
     fn child(&self, node: usize, key: &[u8]) -> Option<usize> {
+        if node == 0 && key.is_empty() {
+            // An empty key at the top adds nothing to the path (`{"": {"b": 1}}` is at
+            // `b`, and `{"": 1}` at the empty path), as in `reference::flatten` and the
+            // pattern parser, which both follow aws/event-ruler's `Path.extendedName`.
+            return Some(0);
+        }
         let n = &self.nodes[node];
         if n.children.is_empty() {
             return None;
@@ -246,7 +257,8 @@ impl<'a> Scanner<'a, '_> {
             self.i += 1;
             return Ok(());
         }
-        let descend = !self.trie.nodes[node].children.is_empty();
+        // The root always looks at its keys: an empty one stays at the root (see `child`).
+        let descend = node == 0 || !self.trie.nodes[node].children.is_empty();
         loop {
             self.ws();
             if self.peek() != Some(b'"') {
@@ -353,5 +365,54 @@ impl<'a> Scanner<'a, '_> {
             self.i += 1;
         }
         Err(self.syntax("unexpected end of input"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{json, reference, Matcher, Pattern};
+
+    /// Regression (found by tests/properties.rs): an empty key at the top of an event was
+    /// looked up as a trie segment, so `{"": {"b": 1}}` never reached the path `b` where
+    /// the reference matcher (and the pattern parser) put it.
+    #[test]
+    fn empty_key_at_the_top_adds_nothing_to_the_path() {
+        let cases = [
+            (r#"{"":{"b":[1]}}"#, r#"{"":{"b":1}}"#, true),
+            (r#"{"b":[1]}"#, r#"{"":{"b":1}}"#, true),
+            (r#"{"":{"b":[1]}}"#, r#"{"b":1}"#, true),
+            (r#"{"b":[{"exists":false}]}"#, r#"{"":{"b":1}}"#, false),
+            (r#"{"":[1]}"#, r#"{"":1}"#, true),
+            (r#"{"":[1]}"#, r#"{"":[2,1]}"#, true),
+            (r#"{"":[1]}"#, r#"{"":{"":1}}"#, true),
+            (r#"{"":[{"exists":true}]}"#, r#"{"a":1}"#, false),
+            (r#"{"":[{"exists":false}]}"#, r#"{"":{"a":1}}"#, true),
+            (r#"{".b":[1]}"#, r#"{"":{"b":1}}"#, false),
+            (r#"{".b":[1]}"#, r#"{".b":1}"#, true),
+            (r#"{".b":[1]}"#, r#"{"":{".b":1}}"#, true),
+            (r#"{"a":{"":[1]}}"#, r#"{"a":{"":1}}"#, true),
+            (r#"{"a":{"":[1]}}"#, r#"{"a":1}"#, false),
+            (
+                r#"{"":{"b":["x"],"c":["y"]}}"#,
+                r#"{"":[{"b":"x","c":"z"},{"b":"z","c":"y"}]}"#,
+                false,
+            ),
+        ];
+        for (pattern, event, want) in cases {
+            let p = Pattern::parse(pattern.as_bytes()).expect(pattern);
+            let ev = json::parse(event.as_bytes()).expect(event);
+            assert_eq!(
+                reference::matches(&p, &ev),
+                want,
+                "reference: {pattern} {event}"
+            );
+            let mut m = Matcher::new();
+            m.add((), pattern.as_bytes()).expect(pattern);
+            assert_eq!(
+                m.has_match(event.as_bytes()),
+                Ok(want),
+                "matcher: {pattern} {event}"
+            );
+        }
     }
 }
