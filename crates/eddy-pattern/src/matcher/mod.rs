@@ -522,7 +522,13 @@ impl<K> scan::Sink for MatchSink<'_, '_, K> {
         let leaf = match raw {
             RawLeaf::Str(bytes, false) => match std::str::from_utf8(bytes) {
                 Ok(t) => Leaf::String(t),
-                Err(_) => return,
+                // Not UTF-8: read it as `json::parse` does (bad sequences become U+FFFD)
+                // rather than dropping it, which left a present leaf passing neither
+                // `exists: true` nor `exists: false`.
+                Err(_) => {
+                    decoded = String::from_utf8_lossy(bytes).into_owned();
+                    Leaf::String(&decoded)
+                }
             },
             RawLeaf::Str(bytes, true) => {
                 let mut quoted = Vec::with_capacity(bytes.len() + 2);
@@ -589,6 +595,28 @@ impl<K> scan::Sink for MatchSink<'_, '_, K> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression (found by tests/properties.rs): a string leaf that is not UTF-8 was
+    /// dropped after marking its path present, so it passed neither `exists: true` nor
+    /// `exists: false`; it is now read as `json::parse` reads it, as the reference does.
+    #[test]
+    fn strings_that_are_not_utf8_are_read_lossily() {
+        let mut m = Matcher::new();
+        m.add(1, br#"{"a":[{"exists":true}]}"#).expect("valid");
+        m.add(2, br#"{"a":[{"exists":false}]}"#).expect("valid");
+        m.add(3, br#"{"a":[{"anything-but":{"prefix":"x"}}]}"#)
+            .expect("valid");
+        m.add(4, "{\"a\":[{\"prefix\":\"\u{FFFD}\"}]}".as_bytes())
+            .expect("valid");
+        m.add(5, "{\"\u{FFFD}\":[{\"exists\":true}]}".as_bytes())
+            .expect("valid");
+        let mut got = m.matches(b"{\"a\":\"\xffx\"}").expect("scanned");
+        got.sort_unstable();
+        assert_eq!(got, vec![1, 3, 4]);
+        let mut got = m.matches(b"{\"\xff\":1}").expect("scanned");
+        got.sort_unstable();
+        assert_eq!(got, vec![2, 5]);
+    }
 
     /// Regression (found by tests/properties.rs): replacing a pattern whose fields only
     /// say `exists: false` (so it holds no slots) overflowed the slot count.

@@ -277,7 +277,14 @@ impl<'a> Scanner<'a, '_> {
                     Err(_) => return Err(self.syntax("invalid escape in key")),
                 }
             } else {
-                self.trie.child(node, raw)
+                match self.trie.child(node, raw) {
+                    // A key that is not UTF-8 is read as `json::parse` reads it (bad
+                    // sequences become U+FFFD), as the reference matcher sees it.
+                    None if !raw.is_ascii() && std::str::from_utf8(raw).is_err() => self
+                        .trie
+                        .child(node, String::from_utf8_lossy(raw).as_bytes()),
+                    found => found,
+                }
             };
             match child {
                 Some(c) => self.value(c, depth + 1, sink)?,
