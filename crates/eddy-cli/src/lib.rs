@@ -7,6 +7,7 @@
 
 mod input;
 mod pattern;
+mod transform;
 
 use std::process::ExitCode;
 
@@ -24,6 +25,9 @@ struct Cli {
 enum Command {
     /// Test an EventBridge event pattern against an event (like TestEventPattern).
     TestEventPattern(pattern::TestEventPatternArgs),
+    /// Show what a rule target receives for an event through its InputPath or
+    /// InputTransformer.
+    Transform(transform::TransformArgs),
 }
 
 /// How results are printed.
@@ -43,6 +47,8 @@ pub enum Exit {
     Ok,
     /// Invalid input the user gave, already reported (2).
     Invalid,
+    /// The command ran and failed, already reported (1).
+    Failed,
 }
 
 /// Parses the command line, runs the command and returns the exit code.
@@ -50,10 +56,12 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::TestEventPattern(args) => pattern::test_event_pattern(args),
+        Command::Transform(args) => transform::transform(args),
     };
     match result {
         Ok(Exit::Ok) => ExitCode::SUCCESS,
         Ok(Exit::Invalid) => ExitCode::from(2),
+        Ok(Exit::Failed) => ExitCode::FAILURE,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");

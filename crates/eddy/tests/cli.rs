@@ -177,3 +177,54 @@ fn single_form_prints_the_result() {
         "{err}"
     );
 }
+
+#[test]
+fn transform_prints_the_target_input() {
+    let event =
+        r#"{"id":"e-1","time":"2026-11-23T10:00:00Z","detail":{"state":"running","n":3.0}}"#;
+    let run = |transformer: &str| {
+        let out = eddy()
+            .args([
+                "transform",
+                "--input-transformer",
+                transformer,
+                "--event",
+                event,
+            ])
+            .args([
+                "--rule-name",
+                "r1",
+                "--ingestion-time",
+                "2026-11-23T10:00:01Z",
+            ])
+            .output()
+            .expect("eddy runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let template = r#"{"InputTransformer":{"InputPathsMap":{"s":"$.detail.state","n":"$.detail.n"},
+        "InputTemplate":"{\"state\": <s>, \"n\": <n>, \"text\": \"<s> by <aws.events.rule-name> at <aws.events.event.ingestion-time>\"}"}}"#;
+    assert_eq!(
+        run(template),
+        (Some(0), "{\"state\":\"running\",\"n\":3.0,\"text\":\"running by r1 at 2026-11-23T10:00:01Z\"}\n".into(), String::new())
+    );
+    assert_eq!(
+        run(r#"{"InputPath":"$.detail"}"#).1,
+        "{\"state\":\"running\",\"n\":3.0}\n"
+    );
+    assert_eq!(
+        run(r#"{"InputPathsMap":{"s":"$.detail.state"},"InputTemplate":"\"<s> now\""}"#).1,
+        "\"running now\"\n"
+    );
+    let (code, out, err) = run(r#"{"InputPathsMap":{"aws.x":"$.id"},"InputTemplate":"x"}"#);
+    assert_eq!((code, out.as_str()), (Some(2), ""));
+    assert!(err.starts_with("ValidationException: "), "{err}");
+    // A JSON template that does not give JSON is not delivered, as on AWS.
+    let (code, out, err) =
+        run(r#"{"InputPathsMap":{"d":"$.detail"},"InputTemplate":"{\"d\": \"<d>\"}"}"#);
+    assert_eq!((code, out.as_str()), (Some(1), ""));
+    assert!(err.starts_with("not delivered: "), "{err}");
+}
