@@ -35,7 +35,11 @@ pub(crate) struct FieldIndex {
     /// Any leaf at all: `exists: true`.
     any: Vec<SlotId>,
     /// `anything-but` value lists: every such slot matches unless the value is excluded.
+    /// A slot is here once per list (its field may have several `anything-but` tests),
+    /// and under each distinct value of each list in `but_str`/`but_num`/`but_num_text`.
     but_values: Vec<SlotId>,
+    /// How many value lists each slot in `but_values` has.
+    but_lists: FxHashMap<SlotId, usize>,
     but_str: FxHashMap<Box<str>, Vec<SlotId>>,
     but_num: FxHashMap<u64, Vec<SlotId>>,
     but_num_text: FxHashMap<Box<str>, Vec<SlotId>>,
@@ -161,7 +165,12 @@ impl FieldIndex {
             Test::Exists(false) => {}
             Test::AnythingBut(AnythingBut::Values(vals)) => {
                 self.but_values.push(slot);
-                for v in vals {
+                *self.but_lists.entry(slot).or_default() += 1;
+                for (i, v) in vals.iter().enumerate() {
+                    if vals[..i].contains(v) {
+                        // Once per list, so entries count the lists excluding a value.
+                        continue;
+                    }
                     match v {
                         Literal::String(s) => self
                             .but_str
@@ -247,6 +256,7 @@ impl FieldIndex {
             Test::Exists(false) => {}
             Test::AnythingBut(AnythingBut::Values(vals)) => {
                 self.but_values.retain(|&s| s != slot);
+                self.but_lists.remove(&slot);
                 for v in vals {
                     match v {
                         Literal::String(s) => {
@@ -309,11 +319,7 @@ impl FieldIndex {
                         self.numeric.containing(x, &mut hit);
                     }
                     if !self.but_values.is_empty() {
-                        let excluded = but.map_or(&[][..], Vec::as_slice);
-                        self.but_values
-                            .iter()
-                            .filter(|s| !excluded.contains(s))
-                            .for_each(|&s| hit(s));
+                        self.hit_but_values(but.map_or(&[][..], Vec::as_slice), &mut hit);
                     }
                 }
                 self.match_but_other(leaf, &mut hit);
@@ -383,13 +389,23 @@ impl FieldIndex {
             }
         }
         if !self.but_values.is_empty() {
-            let excluded = self.but_str.get(s).map_or(&[][..], Vec::as_slice);
-            self.but_values
-                .iter()
-                .filter(|s| !excluded.contains(s))
-                .for_each(|&s| hit(s));
+            self.hit_but_values(self.but_str.get(s).map_or(&[][..], Vec::as_slice), hit);
         }
         self.match_but_other(leaf, hit);
+    }
+
+    /// Calls `hit` for the `anything-but` value-list slots that pass a value which the
+    /// lists in `excluded` (a slot once per list) exclude. A slot with several lists
+    /// passes when any one of them does not exclude the value: skipping every slot in
+    /// `excluded`, as this did, failed `[{"anything-but":["x"]},{"anything-but":["y"]}]`
+    /// on `"x"`.
+    fn hit_but_values(&self, excluded: &[SlotId], hit: &mut impl FnMut(SlotId)) {
+        for &s in &self.but_values {
+            let excluding = excluded.iter().filter(|&&e| e == s).count();
+            if excluding == 0 || excluding < self.but_lists.get(&s).copied().unwrap_or(0) {
+                hit(s);
+            }
+        }
     }
 
     fn match_but_other(&self, leaf: &Leaf<'_>, hit: &mut impl FnMut(SlotId)) {
@@ -405,6 +421,44 @@ impl FieldIndex {
 mod tests {
     use super::*;
     use crate::Pattern;
+
+    /// Regression (found by tests/properties.rs): with two `anything-but` lists on one
+    /// field, a value excluded by one list was failed even though the other passes it.
+    #[test]
+    fn several_anything_but_lists_on_one_field() {
+        let mut m = crate::Matcher::new();
+        m.add(
+            1,
+            br#"{"a":[{"anything-but":["x","z"]},{"anything-but":["y"]}]}"#,
+        )
+        .expect("valid");
+        m.add(
+            2,
+            br#"{"a":[{"anything-but":["x","x"]},{"anything-but":"x"}]}"#,
+        )
+        .expect("valid");
+        m.add(
+            3,
+            br#"{"a":[{"anything-but":[300,3e2]},{"anything-but":[1]}]}"#,
+        )
+        .expect("valid");
+        m.add(
+            4,
+            br#"{"a":[{"anything-but":[300]},{"anything-but":[3.0e2]}]}"#,
+        )
+        .expect("valid");
+        fn sorted(m: &crate::Matcher<i32>, event: &str) -> Vec<i32> {
+            let mut got = m.matches(event.as_bytes()).expect("valid");
+            got.sort_unstable();
+            got
+        }
+        assert_eq!(sorted(&m, r#"{"a":"x"}"#), vec![1, 3, 4]);
+        assert_eq!(sorted(&m, r#"{"a":"y"}"#), vec![1, 2, 3, 4]);
+        assert_eq!(sorted(&m, r#"{"a":300}"#), vec![1, 2, 3]);
+        assert_eq!(sorted(&m, r#"{"a":1}"#), vec![1, 2, 3, 4]);
+        assert!(m.remove(&1));
+        assert_eq!(sorted(&m, r#"{"a":"y"}"#), vec![2, 3, 4]);
+    }
 
     /// Regression (found by tests/properties.rs): removing `[-500, {"exists": false}]`
     /// from a path with no other test took the test count below zero (a panic in debug
