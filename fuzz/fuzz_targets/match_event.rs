@@ -1,0 +1,49 @@
+//! Fuzz target: `pattern \0 event`. The compiled `Matcher` must never panic, must accept
+//! exactly the patterns `Pattern::parse` accepts, and on every event the JSON reader reads
+//! as an object it must agree with the brute-force `reference` matcher. Removing the
+//! pattern again must leave nothing that matches.
+#![no_main]
+
+use eddy_pattern::json::{self, Value};
+use eddy_pattern::{reference, Matcher, Pattern};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let (pattern, event) = match data.iter().position(|&b| b == 0) {
+        Some(i) => (&data[..i], &data[i + 1..]),
+        None => (data, &b"{}"[..]),
+    };
+    let parsed = Pattern::parse(pattern);
+    let mut m = Matcher::new();
+    // A second pattern under another key shares the paths and indexes.
+    let _ = m.add(
+        1u8,
+        br#"{"a":[{"exists":true}],"b":[{"anything-but":"x"}]}"#,
+    );
+    let added = m.add(0u8, pattern);
+    assert_eq!(
+        added.is_ok(),
+        parsed.is_ok(),
+        "add and parse disagree: {added:?}"
+    );
+    // Replacing the pattern with itself must change nothing.
+    if added.is_ok() {
+        m.add(0u8, pattern).expect("added once, so again");
+    }
+    let got = m.matches(event);
+    if let (Ok(p), Ok(ev @ Value::Object(_))) = (&parsed, json::parse(event)) {
+        let want = reference::matches(p, &ev);
+        let got = got.expect("the reader takes the event, so the matcher must");
+        assert_eq!(
+            got.contains(&0),
+            want,
+            "matcher and reference disagree on {}",
+            String::from_utf8_lossy(event)
+        );
+        assert_eq!(m.has_match(event).map(|_| ()), Ok(()));
+    }
+    m.remove(&0);
+    if let Ok(ids) = m.matches(event) {
+        assert!(!ids.contains(&0), "a removed pattern still matches");
+    }
+});
