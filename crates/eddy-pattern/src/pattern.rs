@@ -273,9 +273,10 @@ impl Pattern {
         // can take milliseconds, so checking per branch made a 1.4 KB pattern with 1000
         // branches take seconds to validate.
         let mut checked: Vec<&Field> = Vec::new();
+        let mut budget = crate::wildcard::COMPLEXITY_BUDGET;
         for field in branches.iter().flat_map(|b| &b.fields) {
             if has_wildcards(field) && !checked.contains(&field) {
-                check_wildcard_complexity(field)?;
+                check_wildcard_complexity(field, &mut budget)?;
                 checked.push(field);
             }
         }
@@ -530,7 +531,7 @@ fn has_wildcards(field: &Field) -> bool {
 }
 
 /// Rejects a field whose wildcards are more complex than EventBridge allows.
-fn check_wildcard_complexity(field: &Field) -> Result<(), Error> {
+fn check_wildcard_complexity(field: &Field, budget: &mut usize) -> Result<(), Error> {
     let mut singles: Vec<&Wildcard> = Vec::new();
     let mut groups: Vec<&[Wildcard]> = Vec::new();
     for t in &field.tests {
@@ -543,7 +544,7 @@ fn check_wildcard_complexity(field: &Field) -> Result<(), Error> {
     groups.extend(singles.into_iter().map(std::slice::from_ref));
     let stars = groups.iter().flat_map(|g| g.iter()).any(|w| w.stars() > 0);
     if stars
-        && crate::wildcard::complexity(&groups, crate::wildcard::MAX_COMPLEXITY)
+        && crate::wildcard::complexity(&groups, crate::wildcard::MAX_COMPLEXITY, budget)
             > crate::wildcard::MAX_COMPLEXITY
     {
         return Err(err(crate::wildcard::TOO_COMPLEX, &field.path));

@@ -92,14 +92,16 @@ pub const MAX_COMPLEXITY: usize = 10;
 pub const TOO_COMPLEX: &str =
     "Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character";
 
-/// Most automaton states [`complexity`] explores before it calls a field too complex.
-const MAX_EXPLORED: usize = 20_000;
+/// Automaton steps (state × byte) one pattern may spend in [`complexity`] before its
+/// wildcards are called too complex: bounds the work of validating hostile patterns.
+pub const COMPLEXITY_BUDGET: usize = 200_000;
 
 /// The complexity of the wildcards on one field, as aws/event-ruler measures it: the
 /// largest number of automaton states any input can keep active at once. Each group is
 /// one `wildcard` value, or the values of one `anything-but` wildcard list. Stops early
-/// (returning `limit + 1`) once the answer exceeds `limit`.
-pub fn complexity(groups: &[&[Wildcard]], limit: usize) -> usize {
+/// (returning `limit + 1`) once the answer exceeds `limit`, or once it has spent `budget`
+/// steps (which it decrements).
+pub fn complexity(groups: &[&[Wildcard]], limit: usize, budget: &mut usize) -> usize {
     let nfas: Vec<Nfa> = groups.iter().map(|g| Nfa::build(g)).collect();
     let mut alphabet: Vec<u8> = nfas.iter().flat_map(|n| n.bytes()).collect();
     alphabet.push(0x01);
@@ -112,13 +114,17 @@ pub fn complexity(groups: &[&[Wildcard]], limit: usize) -> usize {
     let mut best = 0;
     while let Some(state) = todo.pop() {
         for &b in &alphabet {
+            if *budget == 0 {
+                return limit + 1;
+            }
+            *budget -= 1;
             let next: Vec<Vec<u32>> = state
                 .iter()
                 .zip(&nfas)
                 .map(|(set, n)| n.step(set, b))
                 .collect();
             best = best.max(next.iter().map(Vec::len).sum());
-            if best > limit || seen.len() > MAX_EXPLORED {
+            if best > limit {
                 return limit + 1;
             }
             if seen.insert(next.clone()) {
@@ -272,7 +278,7 @@ mod tests {
             })
             .collect();
         let refs: Vec<&[Wildcard]> = parsed.iter().map(Vec::as_slice).collect();
-        complexity(&refs, 100)
+        complexity(&refs, 100, &mut COMPLEXITY_BUDGET.clone())
     }
 
     #[test]

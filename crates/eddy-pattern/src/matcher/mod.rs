@@ -10,6 +10,7 @@
 //! therefore the scan plus the work for the slots it actually hits, nearly independent of
 //! how many patterns are loaded.
 
+mod consistency;
 mod field;
 mod lens;
 mod numeric;
@@ -396,13 +397,13 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
     /// Whether one hit per constrained slot can be chosen with compatible array trails.
     fn consistent(&self, b: BranchId, s: &Scratch) -> bool {
         let gen = s.gen;
-        let mut options: Vec<Vec<&[(u32, u32)]>> = Vec::new();
+        let mut options: Vec<Vec<consistency::Trail<'_>>> = Vec::new();
         for &(_, slot) in &self.branches[b as usize].fields {
             let Some(slot) = slot else { continue };
             if s.slot_stamp[slot as usize] != gen || s.slot_free[slot as usize] == gen {
                 continue;
             }
-            let trails: Vec<&[(u32, u32)]> = s
+            let trails = s
                 .hits
                 .iter()
                 .filter(|h| h.slot == slot)
@@ -410,26 +411,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
                 .collect();
             options.push(trails);
         }
-        fn choose<'t>(
-            options: &[Vec<&'t [(u32, u32)]>],
-            chosen: &mut Vec<&'t [(u32, u32)]>,
-        ) -> bool {
-            let Some((first, rest)) = options.split_first() else {
-                return true;
-            };
-            for &t in first {
-                if chosen.iter().all(|c| crate::reference::compatible(c, t)) {
-                    chosen.push(t);
-                    let ok = choose(rest, chosen);
-                    chosen.pop();
-                    if ok {
-                        return true;
-                    }
-                }
-            }
-            false
-        }
-        choose(&options, &mut Vec::new())
+        consistency::consistent(&mut options)
     }
 }
 
