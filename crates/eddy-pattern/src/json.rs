@@ -78,6 +78,33 @@ impl Value {
         }
     }
 
+    /// Keeps one entry per key in every object, as Jackson (and so EventBridge) reads a
+    /// document: the last value, at the place of the first.
+    pub fn drop_repeated_keys(&mut self) {
+        match self {
+            Value::Object(entries) => {
+                let mut kept: Vec<(String, Value)> = Vec::with_capacity(entries.len());
+                let mut at: std::collections::HashMap<String, usize> =
+                    std::collections::HashMap::new();
+                for (k, v) in entries.drain(..) {
+                    match at.get(&k) {
+                        Some(&i) => kept[i].1 = v,
+                        None => {
+                            at.insert(k.clone(), kept.len());
+                            kept.push((k, v));
+                        }
+                    }
+                }
+                for (_, v) in &mut kept {
+                    v.drop_repeated_keys();
+                }
+                *entries = kept;
+            }
+            Value::Array(items) => items.iter_mut().for_each(Value::drop_repeated_keys),
+            _ => {}
+        }
+    }
+
     /// The value of the last entry named `key`, if this is an object.
     pub fn get(&self, key: &str) -> Option<&Value> {
         match self {

@@ -3,6 +3,7 @@
 //! and property tests hold the two together.
 //!
 //! Semantics:
+//! - A key repeated in one object of the event counts once, with its last value.
 //! - The event is flattened into leaves (strings, numbers, booleans, null) with the dotted
 //!   path of keys that leads to them; an array contributes each of its elements at the
 //!   array's own path. Empty arrays and objects contribute no leaf.
@@ -45,7 +46,9 @@ fn walk<'a>(
 ) {
     let leaf = match v {
         Value::Object(entries) => {
-            for (k, child) in entries {
+            // A repeated key counts once, with its last value, as EventBridge reads events.
+            let last = |i: usize, k: &String| !entries[i + 1..].iter().any(|(k2, _)| k2 == k);
+            for (_, (k, child)) in entries.iter().enumerate().filter(|(i, (k, _))| last(*i, k)) {
                 let p = if path.is_empty() {
                     k.clone()
                 } else {

@@ -761,8 +761,30 @@ fn check_agreement(
             )));
         }
         prop_assert_eq!(m.has_match(text.as_bytes()), Ok(!want.is_empty()));
+        if is_plain(ev) {
+            let plain: BTreeSet<u8> = m
+                .matches_plain(text.as_bytes())
+                .expect("a valid event")
+                .into_iter()
+                .collect();
+            prop_assert_eq!(&plain, &want, "matches_plain on {}", text);
+        }
     }
     Ok(())
+}
+
+/// No object repeats a key, and no key is empty or has a dot: what `matches_plain` needs.
+fn is_plain(v: &Value) -> bool {
+    match v {
+        Value::Object(entries) => entries.iter().enumerate().all(|(i, (k, child))| {
+            !k.is_empty()
+                && !k.contains('.')
+                && !entries[..i].iter().any(|(k2, _)| k2 == k)
+                && is_plain(child)
+        }),
+        Value::Array(items) => items.iter().all(is_plain),
+        _ => true,
+    }
 }
 
 proptest! {

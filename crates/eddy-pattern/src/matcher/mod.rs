@@ -1,14 +1,16 @@
 //! Many patterns compiled into one matcher.
 //!
 //! Structure: a trie of the key segments that any pattern names drives a single scan of
-//! the event's bytes (`scan`); each named path has a [`field::FieldIndex`] that maps a leaf
-//! value to the *slots* (one per field test of a branch) it satisfies, through hash maps,
-//! length-bucketed prefix/suffix maps, an interval tree and network maps rather than a
-//! walk over patterns. A branch matches when all its slots are hit (counted with
-//! generation stamps, so nothing is cleared between events), the paths it needs absent
-//! are absent, and the hits lie in consistent array elements. The cost of an event is
-//! therefore the scan plus the work for the slots it actually hits, nearly independent of
-//! how many patterns are loaded.
+//! the event's bytes (`scan`), which records the leaves on named paths. Each branch (one
+//! alternative of a pattern) picks one *key field*, the one whose tests other branches
+//! share least; each named path has a [`field::FieldIndex`] of the key fields' tests, which
+//! maps a leaf value to the branches it may satisfy through hash maps, length-bucketed
+//! prefix/suffix maps, an interval tree and network maps rather than a walk over patterns.
+//! Only those candidate branches are then checked in full: their other fields against the
+//! recorded leaves of their paths, absences, and array consistency. Generation stamps mean
+//! nothing is cleared between events. The cost of an event is therefore the scan plus the
+//! work for the branches its values select, nearly independent of how many patterns are
+//! loaded.
 
 mod consistency;
 mod field;
@@ -21,11 +23,12 @@ use std::hash::Hash;
 
 use rustc_hash::FxHashMap;
 
-use crate::pattern::{self, Limits, Pattern, Test};
-use crate::value::Leaf;
+use crate::pattern::{self, AnythingBut, Field, Limits, Pattern, Test};
+use crate::value::{Leaf, Literal};
 use field::FieldIndex;
-use scan::{RawLeaf, ScanError, Trie};
+use scan::{Mode, RawLeaf, ScanError, Stop, Trie};
 
+/// What a [`FieldIndex`] reports: a branch.
 pub(crate) type SlotId = u32;
 pub(crate) type PathId = u32;
 type BranchId = u32;
@@ -49,7 +52,7 @@ pub enum Error {
 pub struct MatcherLimits {
     /// Limits applied to each pattern.
     pub pattern: Limits,
-    /// Most field tests (slots) over all patterns.
+    /// Most fields with a test other than `exists: false`, over all patterns.
     pub max_slots: usize,
 }
 
@@ -62,29 +65,26 @@ impl Default for MatcherLimits {
     }
 }
 
-/// What a slot needs from its path.
+/// What a field of a branch needs from its path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum SlotKind {
+enum Need {
     /// A leaf passing one of the tests.
     Hit,
     /// A passing leaf, or no leaf at all (the field also says `exists: false`).
     HitOrAbsent,
-}
-
-#[derive(Debug)]
-struct SlotEntry {
-    branch: BranchId,
-    kind: SlotKind,
+    /// No leaf (the field only says `exists: false`).
+    Absent,
 }
 
 #[derive(Debug, Default)]
 struct BranchEntry {
     pattern: u32,
-    /// Slots of kind `Hit`: all must be hit.
-    required: u32,
-    /// Per field of the pattern's branch: its path and its slot (none for a field that
-    /// only says `exists: false`).
-    fields: Vec<(PathId, Option<SlotId>)>,
+    /// Which branch of the pattern this is.
+    index: u32,
+    /// Per field of the pattern's branch: its path and what it needs.
+    fields: Vec<(PathId, Need)>,
+    /// The field whose tests are indexed; none for branches checked on every event.
+    key: Option<usize>,
 }
 
 #[derive(Debug)]
@@ -103,19 +103,70 @@ pub struct Matcher<K> {
     free_patterns: Vec<u32>,
     branches: Vec<BranchEntry>,
     free_branches: Vec<BranchId>,
-    slots: Vec<Option<SlotEntry>>,
-    free_slots: Vec<SlotId>,
+    live_branches: usize,
     live_slots: usize,
     paths: FxHashMap<String, PathId>,
     fields: Vec<FieldIndex>,
     trie: Trie,
-    /// Branches with no `Hit` slot: checked on every event.
+    /// Branches with no field that needs a hit: checked on every event.
     always: Vec<BranchId>,
+    /// How many fields of all branches carry each test (by path and [`test_key`]): how
+    /// many branches a value passing it would select.
+    shared: FxHashMap<(PathId, String), u32>,
+    /// When the number of branches reaches this, every branch chooses its key field again
+    /// with what is known by then.
+    rechoose_at: usize,
 }
 
 impl<K: Clone + Eq + Hash> Default for Matcher<K> {
     fn default() -> Self {
         Matcher::new()
+    }
+}
+
+/// Fields with a test other than `exists: false`: what [`MatcherLimits::max_slots`] counts.
+fn slot_count(pattern: &Pattern) -> usize {
+    pattern
+        .branches
+        .iter()
+        .flat_map(|b| &b.fields)
+        .filter(|f| f.tests.iter().any(|t| !matches!(t, Test::Exists(false))))
+        .count()
+}
+
+fn need(field: &Field) -> Need {
+    let absent = field.tests.iter().any(|t| matches!(t, Test::Exists(false)));
+    let positive = field
+        .tests
+        .iter()
+        .any(|t| !matches!(t, Test::Exists(false)));
+    match (positive, absent) {
+        (true, false) => Need::Hit,
+        (true, true) => Need::HitOrAbsent,
+        _ => Need::Absent,
+    }
+}
+
+/// What makes two tests the same for [`Matcher::shared`], and how broad a kind of test is.
+fn test_key(t: &Test) -> (String, u32) {
+    match t {
+        Test::Exact(Literal::String(s)) => (format!("s{s}"), 1),
+        Test::Exact(Literal::Number(n)) => (format!("n{}", n.value()), 1),
+        Test::Exact(Literal::Bool(b)) => (format!("b{b}"), 1),
+        Test::Exact(Literal::Null) => ("null".into(), 1),
+        Test::EqualsIgnoreCase(s) => (format!("i{s}"), 1),
+        Test::Prefix { text, .. } if text.is_empty() => ("p".into(), 1000),
+        Test::Suffix { text, .. } if text.is_empty() => ("x".into(), 1000),
+        Test::Prefix { text, ignore_case } => (format!("p{ignore_case}{text}"), 2),
+        Test::Suffix { text, ignore_case } => (format!("x{ignore_case}{text}"), 2),
+        Test::Wildcard(w) if !w.head().is_empty() => (format!("wp{}", w.head()), 3),
+        Test::Wildcard(w) if !w.tail().is_empty() => (format!("wx{}", w.tail()), 3),
+        Test::Wildcard(_) => ("w".into(), 500),
+        Test::Cidr(_) => ("c".into(), 100),
+        Test::Numeric(_) => ("r".into(), 200),
+        Test::Exists(_) => ("e".into(), 10_000),
+        Test::AnythingBut(AnythingBut::Values(_)) => ("a".into(), 10_000),
+        Test::AnythingBut(_) => ("A".into(), 10_000),
     }
 }
 
@@ -134,13 +185,14 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             free_patterns: Vec::new(),
             branches: Vec::new(),
             free_branches: Vec::new(),
-            slots: Vec::new(),
-            free_slots: Vec::new(),
+            live_branches: 0,
             live_slots: 0,
             paths: FxHashMap::default(),
             fields: Vec::new(),
             trie: Trie::new(),
             always: Vec::new(),
+            shared: FxHashMap::default(),
+            rechoose_at: 64,
         }
     }
 
@@ -162,8 +214,6 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
 
     /// Adds a parsed pattern under `key`, replacing any pattern with that key.
     pub fn add_pattern(&mut self, key: K, pattern: Pattern) -> Result<(), Error> {
-        // Count slots as they are made (none for a field that only says `exists: false`):
-        // counting fields made `replaced` exceed `live_slots` and the subtraction overflow.
         let needed = slot_count(&pattern);
         let replaced = self
             .keys
@@ -174,6 +224,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             return Err(Error::TooManyTests(self.limits.max_slots));
         }
         self.remove(&key);
+        self.live_slots += needed;
         let index = match self.free_patterns.pop() {
             Some(i) => i,
             None => {
@@ -182,36 +233,38 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             }
         };
         let mut branch_ids = Vec::with_capacity(pattern.branches.len());
-        for branch in &pattern.branches {
-            let b = self.new_branch(index);
-            let mut required = 0;
-            for field in &branch.fields {
-                let path = self.path_id(&field.path);
-                let absent_ok = field.tests.iter().any(|t| matches!(t, Test::Exists(false)));
-                let positive = field
-                    .tests
-                    .iter()
-                    .any(|t| !matches!(t, Test::Exists(false)));
-                let slot = positive.then(|| {
-                    let kind = if absent_ok {
-                        SlotKind::HitOrAbsent
-                    } else {
-                        SlotKind::Hit
-                    };
-                    required += u32::from(kind == SlotKind::Hit);
-                    let s = self.new_slot(SlotEntry { branch: b, kind });
-                    for t in &field.tests {
-                        self.fields[path as usize].insert(t, s);
-                    }
-                    s
-                });
-                self.branches[b as usize].fields.push((path, slot));
+        for (i, branch) in pattern.branches.iter().enumerate() {
+            let fields: Vec<(PathId, Need)> = branch
+                .fields
+                .iter()
+                .map(|f| (self.path_id(&f.path), need(f)))
+                .collect();
+            for (field, &(path, _)) in branch.fields.iter().zip(&fields) {
+                for t in &field.tests {
+                    *self.shared.entry((path, test_key(t).0)).or_default() += 1;
+                }
             }
-            self.branches[b as usize].required = required;
-            if required == 0 {
-                self.always.push(b);
-            }
+            let entry = BranchEntry {
+                pattern: index,
+                index: i as u32,
+                fields,
+                key: None,
+            };
+            let b = match self.free_branches.pop() {
+                Some(b) => {
+                    self.branches[b as usize] = entry;
+                    b
+                }
+                None => {
+                    self.branches.push(entry);
+                    (self.branches.len() - 1) as BranchId
+                }
+            };
+            self.live_branches += 1;
             branch_ids.push(b);
+        }
+        for (branch, &b) in pattern.branches.iter().zip(&branch_ids) {
+            self.index_branch(b, &branch.fields);
         }
         self.patterns[index as usize] = Some(PatternEntry {
             key: key.clone(),
@@ -219,7 +272,69 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             branches: branch_ids,
         });
         self.keys.insert(key, index);
+        if self.live_branches >= self.rechoose_at {
+            self.rechoose_keys();
+            self.rechoose_at = self.live_branches * 2;
+        }
         Ok(())
+    }
+
+    /// Chooses the branch's key field, the one whose tests the fewest other fields share,
+    /// and indexes its tests; or puts the branch on the always-checked list.
+    fn index_branch(&mut self, b: BranchId, tests: &[Field]) {
+        let entry = &self.branches[b as usize];
+        let key = entry
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, need))| *need == Need::Hit)
+            .min_by_key(|&(j, &(path, _))| {
+                tests[j]
+                    .tests
+                    .iter()
+                    .map(|t| {
+                        let (k, breadth) = test_key(t);
+                        u64::from(breadth) * u64::from(*self.shared.get(&(path, k)).unwrap_or(&1))
+                    })
+                    .sum::<u64>()
+            })
+            .map(|(j, _)| j);
+        self.branches[b as usize].key = key;
+        match key {
+            Some(j) => {
+                let path = self.branches[b as usize].fields[j].0;
+                for t in &tests[j].tests {
+                    self.fields[path as usize].insert(t, b);
+                }
+            }
+            None => self.always.push(b),
+        }
+    }
+
+    /// Takes a branch out of the indexes.
+    fn unindex_branch(&mut self, b: BranchId, tests: &[Field]) {
+        match self.branches[b as usize].key.take() {
+            Some(j) => {
+                let path = self.branches[b as usize].fields[j].0;
+                for t in &tests[j].tests {
+                    self.fields[path as usize].remove(t, b);
+                }
+            }
+            None => self.always.retain(|&x| x != b),
+        }
+    }
+
+    /// Every branch chooses its key field again, now that more is known of which tests
+    /// are shared.
+    fn rechoose_keys(&mut self) {
+        let patterns = std::mem::take(&mut self.patterns);
+        for entry in patterns.iter().flatten() {
+            for (branch, &b) in entry.pattern.branches.iter().zip(&entry.branches) {
+                self.unindex_branch(b, &branch.fields);
+                self.index_branch(b, &branch.fields);
+            }
+        }
+        self.patterns = patterns;
     }
 
     /// Removes the pattern under `key`; returns whether there was one.
@@ -230,23 +345,23 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         let entry = self.patterns[index as usize]
             .take()
             .expect("keys point at live patterns");
+        self.live_slots -= slot_count(&entry.pattern);
         for (branch, &b) in entry.pattern.branches.iter().zip(&entry.branches) {
-            let fields = std::mem::take(&mut self.branches[b as usize].fields);
-            for (field, (path, slot)) in branch.fields.iter().zip(fields) {
-                if let Some(s) = slot {
-                    for t in &field.tests {
-                        self.fields[path as usize].remove(t, s);
+            self.unindex_branch(b, &branch.fields);
+            for (field, &(path, _)) in branch.fields.iter().zip(&self.branches[b as usize].fields) {
+                for t in &field.tests {
+                    let k = (path, test_key(t).0);
+                    if let Some(n) = self.shared.get_mut(&k) {
+                        *n -= 1;
+                        if *n == 0 {
+                            self.shared.remove(&k);
+                        }
                     }
-                    self.slots[s as usize] = None;
-                    self.free_slots.push(s);
-                    self.live_slots -= 1;
                 }
-            }
-            if self.branches[b as usize].required == 0 {
-                self.always.retain(|&x| x != b);
             }
             self.branches[b as usize] = BranchEntry::default();
             self.free_branches.push(b);
+            self.live_branches -= 1;
         }
         self.free_patterns.push(index);
         true
@@ -256,38 +371,6 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
     pub fn get(&self, key: &K) -> Option<&Pattern> {
         let i = *self.keys.get(key)?;
         self.patterns[i as usize].as_ref().map(|e| &e.pattern)
-    }
-
-    fn new_branch(&mut self, pattern: u32) -> BranchId {
-        let entry = BranchEntry {
-            pattern,
-            required: 0,
-            fields: Vec::new(),
-        };
-        match self.free_branches.pop() {
-            Some(b) => {
-                self.branches[b as usize] = entry;
-                b
-            }
-            None => {
-                self.branches.push(entry);
-                (self.branches.len() - 1) as BranchId
-            }
-        }
-    }
-
-    fn new_slot(&mut self, entry: SlotEntry) -> SlotId {
-        self.live_slots += 1;
-        match self.free_slots.pop() {
-            Some(s) => {
-                self.slots[s as usize] = Some(entry);
-                s
-            }
-            None => {
-                self.slots.push(Some(entry));
-                (self.slots.len() - 1) as SlotId
-            }
-        }
     }
 
     fn path_id(&mut self, path: &str) -> PathId {
@@ -302,7 +385,8 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
     }
 
     /// The keys of all patterns that match the event (raw JSON bytes of an object), each
-    /// once, in no particular order.
+    /// once, in no particular order. Reads the whole event; a key repeated in one object
+    /// counts once, with its last value, as EventBridge reads events.
     pub fn matches(&self, event: &[u8]) -> Result<Vec<K>, Error> {
         let mut out = Vec::new();
         self.matches_into(event, &mut out)?;
@@ -311,16 +395,24 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
 
     /// Like [`Matcher::matches`], appending to `out` (which is not cleared).
     pub fn matches_into(&self, event: &[u8], out: &mut Vec<K>) -> Result<(), Error> {
-        SCRATCH.with(|s| {
-            let mut scratch = s.borrow_mut();
-            self.run(event, &mut scratch, |k| out.push(k.clone()))
-        })
+        self.with_scratch(|m, s| m.run(event, Mode::Full, s, |k| out.push(k.clone())))
     }
 
-    /// Whether any pattern matches the event.
+    /// Like [`Matcher::matches`], for a *plain* event: valid JSON in which no object
+    /// repeats a key and no key is empty or contains a dot, so that every field has one
+    /// spelling. The bus knows this of each event it accepts. Reading stops as soon as
+    /// every field that a pattern names has been read outside any array, so what follows
+    /// is not looked at; on an event that is not plain, the result is unspecified.
+    pub fn matches_plain(&self, event: &[u8]) -> Result<Vec<K>, Error> {
+        let mut out = Vec::new();
+        self.with_scratch(|m, s| m.run(event, Mode::Plain, s, |k| out.push(k.clone())))?;
+        Ok(out)
+    }
+
+    /// Whether any pattern matches the event (read as [`Matcher::matches`] reads it).
     pub fn has_match(&self, event: &[u8]) -> Result<bool, Error> {
         let mut any = false;
-        SCRATCH.with(|s| self.run(event, &mut s.borrow_mut(), |_| any = true))?;
+        self.with_scratch(|m, s| m.run(event, Mode::Full, s, |_| any = true))?;
         Ok(any)
     }
 
@@ -329,9 +421,18 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         self.matches(event.to_json().as_bytes())
     }
 
+    fn with_scratch<R>(&self, f: impl FnOnce(&Self, &mut Scratch) -> R) -> R {
+        SCRATCH.with(|s| match s.try_borrow_mut() {
+            Ok(mut scratch) => f(self, &mut scratch),
+            // Matching from inside a match on this thread: use fresh working memory.
+            Err(_) => f(self, &mut Scratch::default()),
+        })
+    }
+
     fn run(
         &self,
         event: &[u8],
+        mode: Mode,
         scratch: &mut Scratch,
         mut emit: impl FnMut(&K),
     ) -> Result<(), Error> {
@@ -339,25 +440,41 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         let mut sink = MatchSink {
             m: self,
             s: scratch,
+            event,
         };
-        scan::scan(&self.trie, event, &mut sink)?;
+        match scan::scan(&self.trie, event, mode, &mut sink) {
+            Ok(()) => {}
+            Err(Stop::Error(e)) => return Err(e.into()),
+            Err(Stop::Done) => {}
+            Err(Stop::Repeated) if mode == Mode::Distinct => {
+                // Cannot happen: `drop_repeated_keys` left one entry per key.
+                return Err(ScanError::Syntax("repeated key", 0).into());
+            }
+            Err(Stop::Repeated) => {
+                // A named key repeated in one object: read the event as EventBridge does
+                // (the last value of a repeated key wins), then match that.
+                let mut doc = crate::json::parse(event).map_err(|_| {
+                    Error::InvalidEvent(ScanError::Syntax("event is not valid JSON", 0))
+                })?;
+                doc.drop_repeated_keys();
+                let normal = doc.to_json();
+                return self.run(normal.as_bytes(), Mode::Distinct, scratch, emit);
+            }
+        }
         let s = sink.s;
         for &b in &self.always {
             if s.branch_stamp[b as usize] != s.gen {
                 s.branch_stamp[b as usize] = s.gen;
-                s.branch_count[b as usize] = 0;
                 s.candidates.push(b);
             }
         }
         let candidates = std::mem::take(&mut s.candidates);
         for &b in &candidates {
             let entry = &self.branches[b as usize];
-            if s.pattern_stamp[entry.pattern as usize] == s.gen
-                || s.branch_count[b as usize] != entry.required
-            {
+            if s.pattern_stamp[entry.pattern as usize] == s.gen {
                 continue;
             }
-            if self.branch_holds(b, s) {
+            if self.branch_holds(b, event, s) {
                 s.pattern_stamp[entry.pattern as usize] = s.gen;
                 let p = self.patterns[entry.pattern as usize]
                     .as_ref()
@@ -370,66 +487,105 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         Ok(())
     }
 
-    /// All slots are counted; checks absences and array consistency.
-    fn branch_holds(&self, b: BranchId, s: &mut Scratch) -> bool {
+    /// Checks a candidate branch in full: every field against the leaves of its path,
+    /// absences, and array consistency.
+    fn branch_holds(&self, b: BranchId, event: &[u8], s: &mut Scratch) -> bool {
         let gen = s.gen;
-        let mut constrained = 0;
-        for &(path, slot) in &self.branches[b as usize].fields {
-            let present = s.path_stamp[path as usize] == gen;
-            match slot {
-                None if present => return false,
-                None => {}
-                Some(slot) => {
-                    let hit = s.slot_stamp[slot as usize] == gen;
-                    if !hit && present {
-                        // HitOrAbsent with a leaf present that passes nothing.
-                        return false;
-                    }
-                    if hit && s.slot_free[slot as usize] != gen {
-                        constrained += 1;
-                    }
-                }
-            }
-        }
-        constrained < 2 || self.consistent(b, s)
-    }
-
-    /// Whether one hit per constrained slot can be chosen with compatible array trails.
-    fn consistent(&self, b: BranchId, s: &Scratch) -> bool {
-        let gen = s.gen;
+        let entry = &self.branches[b as usize];
+        let tests = &self.patterns[entry.pattern as usize]
+            .as_ref()
+            .expect("live branch has a live pattern")
+            .pattern
+            .branches[entry.index as usize]
+            .fields;
         let mut options: Vec<Vec<consistency::Trail<'_>>> = Vec::new();
-        for &(_, slot) in &self.branches[b as usize].fields {
-            let Some(slot) = slot else { continue };
-            if s.slot_stamp[slot as usize] != gen || s.slot_free[slot as usize] == gen {
+        for (j, &(path, need)) in entry.fields.iter().enumerate() {
+            let present = s.path_stamp[path as usize] == gen;
+            if !present {
+                if need == Need::Hit {
+                    return false;
+                }
                 continue;
             }
-            let trails = s
-                .hits
-                .iter()
-                .filter(|h| h.slot == slot)
-                .map(|h| &s.trails[h.trail.0 as usize..(h.trail.0 + h.trail.1) as usize])
-                .collect();
+            if need == Need::Absent {
+                return false;
+            }
+            if Some(j) == entry.key && s.key_free[b as usize] == gen {
+                continue;
+            }
+            let mut trails = Vec::new();
+            let mut free = false;
+            let mut at = s.path_head[path as usize];
+            while at != NONE {
+                let rec = &s.leaves[at as usize];
+                if tests[j]
+                    .tests
+                    .iter()
+                    .any(|t| t.matches(&rec.leaf(event, &s.arena)))
+                {
+                    if rec.trail.1 == 0 {
+                        free = true;
+                        break;
+                    }
+                    trails.push(
+                        &s.trails[rec.trail.0 as usize..(rec.trail.0 + rec.trail.1) as usize],
+                    );
+                }
+                at = rec.next;
+            }
+            if free {
+                continue;
+            }
+            if trails.is_empty() {
+                return false;
+            }
             options.push(trails);
         }
-        consistency::consistent(&mut options)
+        options.len() < 2 || consistency::consistent(&mut options)
     }
 }
 
-/// The slots a pattern takes: one per field with a test other than `exists: false`.
-fn slot_count(pattern: &Pattern) -> usize {
-    pattern
-        .branches
-        .iter()
-        .flat_map(|b| &b.fields)
-        .filter(|f| f.tests.iter().any(|t| !matches!(t, Test::Exists(false))))
-        .count()
-}
+/// No leaf: the end of a path's list of leaves.
+const NONE: u32 = u32::MAX;
 
+/// A leaf recorded during the scan.
 #[derive(Debug, Clone, Copy)]
-struct Hit {
-    slot: SlotId,
+struct LeafRec {
+    kind: LeafKind,
+    /// Start and length of its text: in the event, or in `Scratch::arena` when decoded.
+    text: (u32, u32),
+    in_arena: bool,
     /// Start and length in `Scratch::trails`.
     trail: (u32, u32),
+    /// The previous leaf on the same path.
+    next: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LeafKind {
+    String,
+    Number,
+    True,
+    False,
+    Null,
+}
+
+impl LeafRec {
+    fn leaf<'a>(&self, event: &'a [u8], arena: &'a str) -> Leaf<'a> {
+        let (start, len) = (self.text.0 as usize, self.text.1 as usize);
+        let text = if self.in_arena {
+            &arena[start..start + len]
+        } else {
+            std::str::from_utf8(&event[start..start + len]).unwrap_or_default()
+        };
+        match self.kind {
+            LeafKind::String => Leaf::String(text),
+            LeafKind::Number => Leaf::Number(text.parse().unwrap_or(f64::NAN), text),
+            LeafKind::True => Leaf::Bool(true),
+            LeafKind::False => Leaf::Bool(false),
+            LeafKind::Null => Leaf::Null,
+        }
+    }
 }
 
 /// Per-thread working memory for matching; stamps avoid clearing between events.
@@ -437,15 +593,16 @@ struct Hit {
 struct Scratch {
     gen: u32,
     branch_stamp: Vec<u32>,
-    branch_count: Vec<u32>,
-    slot_stamp: Vec<u32>,
-    /// Stamped when a slot has a hit outside any array (compatible with everything).
-    slot_free: Vec<u32>,
+    /// Stamped when a branch's key field has a hit outside any array.
+    key_free: Vec<u32>,
     path_stamp: Vec<u32>,
+    /// The last leaf recorded on each path (valid where `path_stamp` is current).
+    path_head: Vec<u32>,
     pattern_stamp: Vec<u32>,
     candidates: Vec<BranchId>,
-    hits: Vec<Hit>,
+    leaves: Vec<LeafRec>,
     trails: Vec<(u32, u32)>,
+    arena: String,
     hit_buf: Vec<SlotId>,
 }
 
@@ -460,8 +617,7 @@ impl Scratch {
             // Stamps wrapped: forget them all.
             for v in [
                 &mut self.branch_stamp,
-                &mut self.slot_stamp,
-                &mut self.slot_free,
+                &mut self.key_free,
                 &mut self.path_stamp,
                 &mut self.pattern_stamp,
             ] {
@@ -470,14 +626,14 @@ impl Scratch {
             self.gen = 1;
         }
         grow(&mut self.branch_stamp, m.branches.len());
-        grow(&mut self.branch_count, m.branches.len());
-        grow(&mut self.slot_stamp, m.slots.len());
-        grow(&mut self.slot_free, m.slots.len());
+        grow(&mut self.key_free, m.branches.len());
         grow(&mut self.path_stamp, m.fields.len());
+        grow(&mut self.path_head, m.fields.len());
         grow(&mut self.pattern_stamp, m.patterns.len());
         self.candidates.clear();
-        self.hits.clear();
+        self.leaves.clear();
         self.trails.clear();
+        self.arena.clear();
     }
 }
 
@@ -487,43 +643,79 @@ fn grow(v: &mut Vec<u32>, n: usize) {
     }
 }
 
-struct MatchSink<'m, 's, K> {
+struct MatchSink<'m, 's, 'e, K> {
     m: &'m Matcher<K>,
     s: &'s mut Scratch,
+    event: &'e [u8],
 }
 
-impl<K> scan::Sink for MatchSink<'_, '_, K> {
-    fn leaf(&mut self, path: PathId, raw: RawLeaf<'_>, trail: &[(u32, u32)]) {
+impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
+    fn leaf(&mut self, path: PathId, raw: RawLeaf<'_>, trail: &[(u32, u32)]) -> bool {
         let s = &mut *self.s;
-        s.path_stamp[path as usize] = s.gen;
-        let field = &self.m.fields[path as usize];
-        if field.is_empty() {
-            return;
+        let p = path as usize;
+        let first = s.path_stamp[p] != s.gen;
+        if first {
+            s.path_stamp[p] = s.gen;
+            s.path_head[p] = NONE;
         }
-        let decoded;
-        let leaf = match raw {
-            RawLeaf::Str(bytes, false) => match std::str::from_utf8(bytes) {
-                Ok(t) => Leaf::String(t),
-                // Not UTF-8: read it as `json::parse` does (bad sequences become U+FFFD)
-                // rather than dropping it, which left a present leaf passing neither
-                // `exists: true` nor `exists: false`.
-                Err(_) => {
-                    decoded = String::from_utf8_lossy(bytes).into_owned();
-                    Leaf::String(&decoded)
-                }
-            },
-            RawLeaf::Str(bytes, true) => {
-                let mut quoted = Vec::with_capacity(bytes.len() + 2);
-                quoted.push(b'"');
-                quoted.extend_from_slice(bytes);
-                quoted.push(b'"');
-                decoded = match crate::json::decode_string(&quoted, 0) {
-                    Ok((t, _)) => t,
-                    Err(_) => return,
-                };
-                Leaf::String(&decoded)
+        let offset = |bytes: &[u8]| (bytes.as_ptr() as usize - self.event.as_ptr() as usize) as u32;
+        let (kind, text, in_arena) = match raw {
+            RawLeaf::Str(bytes, false) if std::str::from_utf8(bytes).is_ok() => {
+                (LeafKind::String, (offset(bytes), bytes.len() as u32), false)
             }
-            RawLeaf::Num(text) => {
+            RawLeaf::Str(bytes, escaped) => {
+                // Escapes, or not UTF-8: read it as `json::parse` does (bad sequences
+                // become U+FFFD), as the reference matcher sees it.
+                let decoded = if escaped {
+                    let mut quoted = Vec::with_capacity(bytes.len() + 2);
+                    quoted.push(b'"');
+                    quoted.extend_from_slice(bytes);
+                    quoted.push(b'"');
+                    match crate::json::decode_string(&quoted, 0) {
+                        Ok((t, _)) => t,
+                        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+                    }
+                } else {
+                    String::from_utf8_lossy(bytes).into_owned()
+                };
+                let start = s.arena.len() as u32;
+                s.arena.push_str(&decoded);
+                (LeafKind::String, (start, decoded.len() as u32), true)
+            }
+            RawLeaf::Num(text) => (
+                LeafKind::Number,
+                (offset(text.as_bytes()), text.len() as u32),
+                false,
+            ),
+            RawLeaf::True => (LeafKind::True, (0, 0), false),
+            RawLeaf::False => (LeafKind::False, (0, 0), false),
+            RawLeaf::Null => (LeafKind::Null, (0, 0), false),
+        };
+        let trail_ref = if trail.is_empty() {
+            (0, 0)
+        } else {
+            let start = s.trails.len() as u32;
+            s.trails.extend_from_slice(trail);
+            (start, trail.len() as u32)
+        };
+        let rec = LeafRec {
+            kind,
+            text,
+            in_arena,
+            trail: trail_ref,
+            next: s.path_head[p],
+        };
+        s.path_head[p] = s.leaves.len() as u32;
+        s.leaves.push(rec);
+        let field = &self.m.fields[p];
+        if field.is_empty() {
+            return first;
+        }
+        let leaf = match rec.kind {
+            LeafKind::Number => {
+                let text =
+                    std::str::from_utf8(&self.event[text.0 as usize..(text.0 + text.1) as usize])
+                        .unwrap_or_default();
                 let value = if field.wants_number() {
                     text.parse().unwrap_or(f64::NAN)
                 } else {
@@ -531,46 +723,23 @@ impl<K> scan::Sink for MatchSink<'_, '_, K> {
                 };
                 Leaf::Number(value, text)
             }
-            RawLeaf::True => Leaf::Bool(true),
-            RawLeaf::False => Leaf::Bool(false),
-            RawLeaf::Null => Leaf::Null,
+            _ => rec.leaf(self.event, &s.arena),
         };
         let mut buf = std::mem::take(&mut s.hit_buf);
         buf.clear();
-        field.matches(&leaf, |slot| buf.push(slot));
-        if buf.is_empty() {
-            s.hit_buf = buf;
-            return;
-        }
-        let trail_ref = if trail.is_empty() {
-            None
-        } else {
-            let start = s.trails.len() as u32;
-            s.trails.extend_from_slice(trail);
-            Some((start, trail.len() as u32))
-        };
-        for &slot in &buf {
-            let entry = self.m.slots[slot as usize]
-                .as_ref()
-                .expect("indexed slots are live");
-            let b = entry.branch as usize;
-            if s.branch_stamp[b] != s.gen {
-                s.branch_stamp[b] = s.gen;
-                s.branch_count[b] = 0;
-                s.candidates.push(entry.branch);
+        field.matches(&leaf, |b| buf.push(b));
+        for &b in &buf {
+            let bi = b as usize;
+            if s.branch_stamp[bi] != s.gen {
+                s.branch_stamp[bi] = s.gen;
+                s.candidates.push(b);
             }
-            if s.slot_stamp[slot as usize] != s.gen {
-                s.slot_stamp[slot as usize] = s.gen;
-                if entry.kind == SlotKind::Hit {
-                    s.branch_count[b] += 1;
-                }
-            }
-            match trail_ref {
-                None => s.slot_free[slot as usize] = s.gen,
-                Some(trail) => s.hits.push(Hit { slot, trail }),
+            if trail.is_empty() {
+                s.key_free[bi] = s.gen;
             }
         }
         s.hit_buf = buf;
+        first
     }
 }
 

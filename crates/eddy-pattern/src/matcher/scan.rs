@@ -40,13 +40,46 @@ pub(crate) enum RawLeaf<'a> {
 
 /// Receives the leaves of an event.
 pub(crate) trait Sink {
-    fn leaf(&mut self, path: PathId, leaf: RawLeaf<'_>, trail: &[(u32, u32)]);
+    /// Takes one leaf; returns whether it is the first leaf on its path in this event.
+    fn leaf(&mut self, path: PathId, leaf: RawLeaf<'_>, trail: &[(u32, u32)]) -> bool;
+}
+
+/// How much of the event the scanner must read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// All of it, and report a key repeated in one object ([`Stop::Repeated`]).
+    Full,
+    /// All of it; the event is known to repeat no key in one object.
+    Distinct,
+    /// The event is *plain* (no key repeated in one object, no key empty or with a dot),
+    /// so each path has one spelling: stop once every named path has a leaf outside any
+    /// array, since later bytes cannot add leaves to those paths.
+    Plain,
+}
+
+/// Why a scan ended early.
+#[derive(Debug)]
+pub(crate) enum Stop {
+    /// Every named path has been read ([`Mode::Plain`]).
+    Done,
+    /// A named key appears twice in one object ([`Mode::Full`]).
+    Repeated,
+    /// The event is malformed.
+    Error(ScanError),
+}
+
+impl From<ScanError> for Stop {
+    fn from(e: ScanError) -> Stop {
+        Stop::Error(e)
+    }
 }
 
 /// Key segments of all named paths.
 #[derive(Debug, Default)]
 pub(crate) struct Trie {
     nodes: Vec<Node>,
+    /// How many nodes carry a path.
+    paths: usize,
 }
 
 #[derive(Debug, Default)]
@@ -59,6 +92,7 @@ impl Trie {
     pub(crate) fn new() -> Trie {
         Trie {
             nodes: vec![Node::default()],
+            paths: 0,
         }
     }
 
@@ -66,7 +100,9 @@ impl Trie {
     pub(crate) fn insert(&mut self, path: &str, id: PathId) {
         if path.is_empty() {
             // The path of `{"": …}`: see `child`.
-            self.nodes[0].path = Some(id);
+            if self.nodes[0].path.replace(id).is_none() {
+                self.paths += 1;
+            }
             return;
         }
         let mut n = 0usize;
@@ -83,7 +119,9 @@ impl Trie {
                 }
             };
         }
-        self.nodes[n].path = Some(id);
+        if self.nodes[n].path.replace(id).is_none() {
+            self.paths += 1;
+        }
     }
 
     fn child(&self, node: usize, key: &[u8]) -> Option<usize> {
@@ -111,13 +149,21 @@ impl Trie {
 }
 
 /// Scans `event`, reporting leaves on named paths to `sink`.
-pub(crate) fn scan(trie: &Trie, event: &[u8], sink: &mut impl Sink) -> Result<(), ScanError> {
+pub(crate) fn scan(
+    trie: &Trie,
+    event: &[u8],
+    mode: Mode,
+    sink: &mut impl Sink,
+) -> Result<(), Stop> {
     let mut s = Scanner {
         s: event,
         i: 0,
         trie,
         trail: Vec::new(),
         arrays: 0,
+        mode,
+        unseen: trie.paths,
+        keys: Vec::new(),
     };
     s.ws();
     if s.peek() != Some(b'{') {
@@ -125,12 +171,16 @@ pub(crate) fn scan(trie: &Trie, event: &[u8], sink: &mut impl Sink) -> Result<()
             ScanError::Syntax("empty document", s.i)
         } else {
             ScanError::NotAnObject
-        });
+        }
+        .into());
     }
-    s.value(0, 0, sink)?;
+    match s.value(0, 0, sink) {
+        Err(Stop::Done) => return Ok(()),
+        other => other?,
+    }
     s.ws();
     if s.i != event.len() {
-        return Err(ScanError::Syntax("unexpected data after the document", s.i));
+        return Err(ScanError::Syntax("unexpected data after the document", s.i).into());
     }
     Ok(())
 }
@@ -138,6 +188,11 @@ pub(crate) fn scan(trie: &Trie, event: &[u8], sink: &mut impl Sink) -> Result<()
 struct Scanner<'a, 't> {
     s: &'a [u8],
     i: usize,
+    mode: Mode,
+    /// Named paths without a leaf yet.
+    unseen: usize,
+    /// Named keys met in the objects being read (a stack of frames), to find repeats.
+    keys: Vec<usize>,
     trie: &'t Trie,
     trail: Vec<(u32, u32)>,
     arrays: u32,
@@ -161,11 +216,11 @@ impl<'a> Scanner<'a, '_> {
         }
     }
 
-    fn syntax(&self, what: &'static str) -> ScanError {
-        ScanError::Syntax(what, self.i)
+    fn syntax(&self, what: &'static str) -> Stop {
+        Stop::Error(ScanError::Syntax(what, self.i))
     }
 
-    fn expect(&mut self, b: u8, what: &'static str) -> Result<(), ScanError> {
+    fn expect(&mut self, b: u8, what: &'static str) -> Result<(), Stop> {
         self.ws();
         if self.peek() == Some(b) {
             self.i += 1;
@@ -177,7 +232,7 @@ impl<'a> Scanner<'a, '_> {
 
     /// The string at `i` (which is a quote): its raw contents and whether it has escapes.
     #[inline]
-    fn string(&mut self) -> Result<(&'a [u8], bool), ScanError> {
+    fn string(&mut self) -> Result<(&'a [u8], bool), Stop> {
         let start = self.i + 1;
         let mut j = start;
         let mut escaped = false;
@@ -203,9 +258,9 @@ impl<'a> Scanner<'a, '_> {
     }
 
     /// A value for `node` at nesting `depth`.
-    fn value(&mut self, node: usize, depth: usize, sink: &mut impl Sink) -> Result<(), ScanError> {
+    fn value(&mut self, node: usize, depth: usize, sink: &mut impl Sink) -> Result<(), Stop> {
         if depth > MAX_EVENT_DEPTH {
-            return Err(ScanError::TooDeep);
+            return Err(ScanError::TooDeep.into());
         }
         self.ws();
         let Some(b) = self.peek() else {
@@ -217,14 +272,19 @@ impl<'a> Scanner<'a, '_> {
             _ => {
                 let leaf = self.scalar()?;
                 if let Some(p) = self.trie.nodes[node].path {
-                    sink.leaf(p, leaf, &self.trail);
+                    if sink.leaf(p, leaf, &self.trail) {
+                        self.unseen -= 1;
+                        if self.unseen == 0 && self.mode == Mode::Plain && self.trail.is_empty() {
+                            return Err(Stop::Done);
+                        }
+                    }
                 }
                 Ok(())
             }
         }
     }
 
-    fn scalar(&mut self) -> Result<RawLeaf<'a>, ScanError> {
+    fn scalar(&mut self) -> Result<RawLeaf<'a>, Stop> {
         let rest = &self.s[self.i..];
         let (leaf, len) = match rest[0] {
             b'"' => {
@@ -250,7 +310,7 @@ impl<'a> Scanner<'a, '_> {
         Ok(leaf)
     }
 
-    fn object(&mut self, node: usize, depth: usize, sink: &mut impl Sink) -> Result<(), ScanError> {
+    fn object(&mut self, node: usize, depth: usize, sink: &mut impl Sink) -> Result<(), Stop> {
         self.i += 1;
         self.ws();
         if self.peek() == Some(b'}') {
@@ -259,6 +319,21 @@ impl<'a> Scanner<'a, '_> {
         }
         // The root always looks at its keys: an empty one stays at the root (see `child`).
         let descend = node == 0 || !self.trie.nodes[node].children.is_empty();
+        let frame = self.keys.len();
+        let r = self.entries(node, depth, descend, frame, sink);
+        self.keys.truncate(frame);
+        r
+    }
+
+    /// The entries of an object whose `{` has been read.
+    fn entries(
+        &mut self,
+        node: usize,
+        depth: usize,
+        descend: bool,
+        frame: usize,
+        sink: &mut impl Sink,
+    ) -> Result<(), Stop> {
         loop {
             self.ws();
             if self.peek() != Some(b'"') {
@@ -287,7 +362,15 @@ impl<'a> Scanner<'a, '_> {
                 }
             };
             match child {
-                Some(c) => self.value(c, depth + 1, sink)?,
+                Some(c) => {
+                    if self.mode == Mode::Full {
+                        if self.keys[frame..].contains(&c) {
+                            return Err(Stop::Repeated);
+                        }
+                        self.keys.push(c);
+                    }
+                    self.value(c, depth + 1, sink)?
+                }
                 None => self.skip()?,
             }
             self.ws();
@@ -302,7 +385,7 @@ impl<'a> Scanner<'a, '_> {
         }
     }
 
-    fn array(&mut self, node: usize, depth: usize, sink: &mut impl Sink) -> Result<(), ScanError> {
+    fn array(&mut self, node: usize, depth: usize, sink: &mut impl Sink) -> Result<(), Stop> {
         self.i += 1;
         self.ws();
         if self.peek() == Some(b']') {
@@ -333,7 +416,7 @@ impl<'a> Scanner<'a, '_> {
     }
 
     /// Skips one value without decoding it, iteratively (no recursion however deep).
-    fn skip(&mut self) -> Result<(), ScanError> {
+    fn skip(&mut self) -> Result<(), Stop> {
         self.ws();
         match self.peek() {
             Some(b'{' | b'[') => {}
@@ -351,7 +434,7 @@ impl<'a> Scanner<'a, '_> {
                 }
                 b'{' | b'[' => {
                     if depth >= MAX_EVENT_DEPTH {
-                        return Err(ScanError::TooDeep);
+                        return Err(ScanError::TooDeep.into());
                     }
                     open = (open << 1) | u128::from(b == b'{');
                     depth += 1;
