@@ -142,10 +142,20 @@ fn config(
             "{label}: eddy and quamina disagree (events matched, matches)"
         );
     }
+    let plain: usize = check.iter().map(|e| eddy.count_plain(e)).sum();
+    assert_eq!(
+        plain, e_all,
+        "{label}: matches_plain disagrees with matches"
+    );
     g.throughput(Throughput::Elements(timed_events.len() as u64));
     g.bench_with_input(BenchmarkId::new("eddy", param), &timed_events, |b, s| {
         b.iter(|| count_all(&eddy, s))
     });
+    g.bench_with_input(
+        BenchmarkId::new("eddy-plain", param),
+        &timed_events,
+        |b, s| b.iter(|| s.iter().map(|e| eddy.count_plain(e)).sum::<usize>()),
+    );
     if let Some((q, _)) = &q {
         g.bench_with_input(BenchmarkId::new("quamina", param), &timed_events, |b, s| {
             b.iter(|| count_all(q, s))

@@ -307,19 +307,25 @@ impl FieldIndex {
             Leaf::String(s) => self.match_str(leaf, s, &mut hit),
             Leaf::Number(x, text) => {
                 if self.wants_number > 0 {
-                    let bits = number_bits(x, text);
-                    let (exact, but) = match bits {
-                        Some(b) => (self.exact_num.get(&b), self.but_num.get(&b)),
-                        None => (self.exact_num_text.get(text), self.but_num_text.get(text)),
-                    };
-                    if let Some(v) = exact {
-                        v.iter().for_each(|&s| hit(s));
-                    }
                     if !self.numeric.is_empty() {
                         self.numeric.containing(x, &mut hit);
                     }
-                    if !self.but_values.is_empty() {
-                        self.hit_but_values(but.map_or(&[][..], Vec::as_slice), &mut hit);
+                    // Whether the number is exactly a double costs a formatting for long
+                    // numbers: only find out when some test compares by value.
+                    let by_value = !self.exact_num.is_empty()
+                        || !self.exact_num_text.is_empty()
+                        || !self.but_values.is_empty();
+                    if by_value {
+                        let (exact, but) = match number_bits(x, text) {
+                            Some(b) => (self.exact_num.get(&b), self.but_num.get(&b)),
+                            None => (self.exact_num_text.get(text), self.but_num_text.get(text)),
+                        };
+                        if let Some(v) = exact {
+                            v.iter().for_each(|&s| hit(s));
+                        }
+                        if !self.but_values.is_empty() {
+                            self.hit_but_values(but.map_or(&[][..], Vec::as_slice), &mut hit);
+                        }
                     }
                 }
                 self.match_but_other(leaf, &mut hit);
@@ -400,9 +406,24 @@ impl FieldIndex {
     /// `excluded`, as this did, failed `[{"anything-but":["x"]},{"anything-but":["y"]}]`
     /// on `"x"`.
     fn hit_but_values(&self, excluded: &[SlotId], hit: &mut impl FnMut(SlotId)) {
+        let lists = |s: SlotId| self.but_lists.get(&s).copied().unwrap_or(0);
+        if excluded.len() <= 8 {
+            for &s in &self.but_values {
+                let excluding = excluded.iter().filter(|&&e| e == s).count();
+                if excluding == 0 || excluding < lists(s) {
+                    hit(s);
+                }
+            }
+            return;
+        }
+        // Many lists exclude this value: count them once, not once per test.
+        let mut excluding: FxHashMap<SlotId, usize> = FxHashMap::default();
+        for &e in excluded {
+            *excluding.entry(e).or_default() += 1;
+        }
         for &s in &self.but_values {
-            let excluding = excluded.iter().filter(|&&e| e == s).count();
-            if excluding == 0 || excluding < self.but_lists.get(&s).copied().unwrap_or(0) {
+            let n = excluding.get(&s).copied().unwrap_or(0);
+            if n == 0 || n < lists(s) {
                 hit(s);
             }
         }

@@ -85,7 +85,23 @@ pub(crate) struct Trie {
 #[derive(Debug, Default)]
 struct Node {
     children: FxHashMap<Box<[u8]>, u32>,
+    /// The same children, for nodes with few: comparing a handful of keys beats hashing.
+    few: Vec<(Box<[u8]>, u32)>,
     path: Option<PathId>,
+}
+
+/// Up to this many children a node is searched by comparison, not by hash.
+const FEW: usize = 8;
+
+impl Node {
+    #[inline]
+    fn get(&self, key: &[u8]) -> Option<u32> {
+        if self.children.len() <= FEW {
+            self.few.iter().find(|(k, _)| **k == *key).map(|&(_, c)| c)
+        } else {
+            self.children.get(key).copied()
+        }
+    }
 }
 
 impl Trie {
@@ -112,9 +128,9 @@ impl Trie {
                 None => {
                     let c = self.nodes.len();
                     self.nodes.push(Node::default());
-                    self.nodes[n]
-                        .children
-                        .insert(seg.as_bytes().into(), c as u32);
+                    let parent = &mut self.nodes[n];
+                    parent.children.insert(seg.as_bytes().into(), c as u32);
+                    parent.few.push((seg.as_bytes().into(), c as u32));
                     c
                 }
             };
@@ -135,14 +151,14 @@ impl Trie {
         if n.children.is_empty() {
             return None;
         }
-        if let Some(&c) = n.children.get(key) {
+        if let Some(c) = n.get(key) {
             return Some(c as usize);
         }
         memchr::memchr(b'.', key)?;
         // A dotted key in the event is the same path as nested keys.
         let mut at = node;
         for seg in key.split(|&b| b == b'.') {
-            at = *self.nodes[at].children.get(seg)? as usize;
+            at = self.nodes[at].get(seg)? as usize;
         }
         Some(at)
     }
