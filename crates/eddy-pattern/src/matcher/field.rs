@@ -91,11 +91,6 @@ impl FieldIndex {
         self.tests == 0
     }
 
-    /// Whether a number's value matters here (else a leaf may carry `NaN` for it).
-    pub(crate) fn wants_number(&self) -> bool {
-        self.wants_number > 0
-    }
-
     /// Adds one test of `slot`. `Exists(false)` is not indexed here: absence is checked
     /// by the matcher.
     pub(crate) fn insert(&mut self, test: &Test, slot: SlotId) {

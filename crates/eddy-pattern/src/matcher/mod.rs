@@ -23,7 +23,7 @@ use std::hash::Hash;
 
 use rustc_hash::FxHashMap;
 
-use crate::pattern::{self, AnythingBut, Field, Limits, Pattern, Test};
+use crate::pattern::{self, Field, Limits, Pattern, Test};
 use crate::value::{Leaf, Literal};
 use field::FieldIndex;
 use scan::{Mode, RawLeaf, ScanError, Stop, Trie};
@@ -147,7 +147,8 @@ fn need(field: &Field) -> Need {
     }
 }
 
-/// What makes two tests the same for [`Matcher::shared`], and how broad a kind of test is.
+/// What makes two tests the same for [`Matcher::shared`], and roughly how many more values
+/// a test of that kind passes than an exact value does.
 fn test_key(t: &Test) -> (String, u32) {
     match t {
         Test::Exact(Literal::String(s)) => (format!("s{s}"), 1),
@@ -161,12 +162,11 @@ fn test_key(t: &Test) -> (String, u32) {
         Test::Suffix { text, ignore_case } => (format!("x{ignore_case}{text}"), 2),
         Test::Wildcard(w) if !w.head().is_empty() => (format!("wp{}", w.head()), 3),
         Test::Wildcard(w) if !w.tail().is_empty() => (format!("wx{}", w.tail()), 3),
-        Test::Wildcard(_) => ("w".into(), 500),
-        Test::Cidr(_) => ("c".into(), 100),
-        Test::Numeric(_) => ("r".into(), 200),
+        Test::Wildcard(w) => (format!("w{w:?}"), 500),
+        Test::Cidr(c) => (format!("c{c:?}"), 10),
+        Test::Numeric(r) => (format!("r{r:?}"), 20),
         Test::Exists(_) => ("e".into(), 10_000),
-        Test::AnythingBut(AnythingBut::Values(_)) => ("a".into(), 10_000),
-        Test::AnythingBut(_) => ("A".into(), 10_000),
+        Test::AnythingBut(ab) => (format!("a{ab:?}"), 10_000),
     }
 }
 
@@ -498,8 +498,17 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             .pattern
             .branches[entry.index as usize]
             .fields;
+        if entry.fields.len() == 1 && entry.key == Some(0) {
+            // Selected through its only field, which it indexes: nothing else to check.
+            return true;
+        }
+        // The other fields first: the key field passed (it selected the branch), and its
+        // array elements only matter if another field is tied to array elements too.
         let mut options: Vec<Vec<consistency::Trail<'_>>> = Vec::new();
         for (j, &(path, need)) in entry.fields.iter().enumerate() {
+            if Some(j) == entry.key {
+                continue;
+            }
             let present = s.path_stamp[path as usize] == gen;
             if !present {
                 if need == Need::Hit {
@@ -510,39 +519,65 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             if need == Need::Absent {
                 return false;
             }
-            if Some(j) == entry.key && s.key_free[b as usize] == gen {
-                continue;
+            match self.passing_trails(&tests[j], path, event, s) {
+                Passing::None => return false,
+                Passing::Free => {}
+                Passing::InArrays(trails) => options.push(trails),
             }
-            let mut trails = Vec::new();
-            let mut free = false;
-            let mut at = s.path_head[path as usize];
-            while at != NONE {
-                let rec = &s.leaves[at as usize];
-                if tests[j]
-                    .tests
-                    .iter()
-                    .any(|t| t.matches(&rec.leaf(event, &s.arena)))
-                {
-                    if rec.trail.1 == 0 {
-                        free = true;
-                        break;
-                    }
-                    trails.push(
-                        &s.trails[rec.trail.0 as usize..(rec.trail.0 + rec.trail.1) as usize],
-                    );
+        }
+        if options.is_empty() {
+            return true;
+        }
+        if let Some(j) = entry.key {
+            if s.key_free[b as usize] != gen {
+                match self.passing_trails(&tests[j], entry.fields[j].0, event, s) {
+                    Passing::None => return false,
+                    Passing::Free => {}
+                    Passing::InArrays(trails) => options.push(trails),
                 }
-                at = rec.next;
             }
-            if free {
-                continue;
-            }
-            if trails.is_empty() {
-                return false;
-            }
-            options.push(trails);
         }
         options.len() < 2 || consistency::consistent(&mut options)
     }
+
+    /// The leaves on `path` that pass one of the field's tests: none, one outside any
+    /// array (compatible with everything), or the array trails of all of them.
+    fn passing_trails<'s>(
+        &self,
+        field: &Field,
+        path: PathId,
+        event: &[u8],
+        s: &'s Scratch,
+    ) -> Passing<'s> {
+        let mut trails = Vec::new();
+        let mut at = s.path_head[path as usize];
+        while at != NONE {
+            let rec = &s.leaves[at as usize];
+            if field
+                .tests
+                .iter()
+                .any(|t| t.matches(&rec.leaf(event, &s.arena)))
+            {
+                if rec.trail.1 == 0 {
+                    return Passing::Free;
+                }
+                trails.push(&s.trails[rec.trail.0 as usize..(rec.trail.0 + rec.trail.1) as usize]);
+            }
+            at = rec.next;
+        }
+        if trails.is_empty() {
+            Passing::None
+        } else {
+            Passing::InArrays(trails)
+        }
+    }
+}
+
+/// See [`Matcher::passing_trails`].
+enum Passing<'s> {
+    None,
+    Free,
+    InArrays(Vec<consistency::Trail<'s>>),
 }
 
 /// No leaf: the end of a path's list of leaves.
@@ -555,6 +590,8 @@ struct LeafRec {
     /// Start and length of its text: in the event, or in `Scratch::arena` when decoded.
     text: (u32, u32),
     in_arena: bool,
+    /// The value of a number, read once.
+    number: f64,
     /// Start and length in `Scratch::trails`.
     trail: (u32, u32),
     /// The previous leaf on the same path.
@@ -580,7 +617,7 @@ impl LeafRec {
         };
         match self.kind {
             LeafKind::String => Leaf::String(text),
-            LeafKind::Number => Leaf::Number(text.parse().unwrap_or(f64::NAN), text),
+            LeafKind::Number => Leaf::Number(self.number, text),
             LeafKind::True => Leaf::Bool(true),
             LeafKind::False => Leaf::Bool(false),
             LeafKind::Null => Leaf::Null,
@@ -698,10 +735,15 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
             s.trails.extend_from_slice(trail);
             (start, trail.len() as u32)
         };
+        let number = match raw {
+            RawLeaf::Num(t) => t.parse().unwrap_or(f64::NAN),
+            _ => f64::NAN,
+        };
         let rec = LeafRec {
             kind,
             text,
             in_arena,
+            number,
             trail: trail_ref,
             next: s.path_head[p],
         };
@@ -711,20 +753,7 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
         if field.is_empty() {
             return first;
         }
-        let leaf = match rec.kind {
-            LeafKind::Number => {
-                let text =
-                    std::str::from_utf8(&self.event[text.0 as usize..(text.0 + text.1) as usize])
-                        .unwrap_or_default();
-                let value = if field.wants_number() {
-                    text.parse().unwrap_or(f64::NAN)
-                } else {
-                    f64::NAN
-                };
-                Leaf::Number(value, text)
-            }
-            _ => rec.leaf(self.event, &s.arena),
-        };
+        let leaf = rec.leaf(self.event, &s.arena);
         let mut buf = std::mem::take(&mut s.hit_buf);
         buf.clear();
         field.matches(&leaf, |b| buf.push(b));
