@@ -311,15 +311,27 @@ impl FieldIndex {
                         || !self.exact_num_text.is_empty()
                         || !self.but_values.is_empty();
                     if by_value {
-                        let (exact, but) = match number_bits(x, text) {
-                            Some(b) => (self.exact_num.get(&b), self.but_num.get(&b)),
-                            None => (self.exact_num_text.get(text), self.but_num_text.get(text)),
-                        };
-                        if let Some(v) = exact {
+                        // Look the double up first: only when some test holds it is it
+                        // worth finding out whether the number is exactly that double.
+                        let bits = if x == 0.0 { 0 } else { x.to_bits() };
+                        let exact_bits = self.exact_num.get(&bits);
+                        let but_bits = self.but_num.get(&bits);
+                        let by_bits = (exact_bits.is_some() || but_bits.is_some())
+                            && number_bits(x, text).is_some();
+                        if by_bits {
+                            if let Some(v) = exact_bits {
+                                v.iter().for_each(|&s| hit(s));
+                            }
+                        } else if let Some(v) = self.exact_num_text.get(text) {
                             v.iter().for_each(|&s| hit(s));
                         }
                         if !self.but_values.is_empty() {
-                            self.hit_but_values(but.map_or(&[][..], Vec::as_slice), &mut hit);
+                            let excluded = if by_bits {
+                                but_bits
+                            } else {
+                                self.but_num_text.get(text)
+                            };
+                            self.hit_but_values(excluded.map_or(&[][..], Vec::as_slice), &mut hit);
                         }
                     }
                 }
