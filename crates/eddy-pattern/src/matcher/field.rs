@@ -359,12 +359,26 @@ impl FieldIndex {
             self.suffix.suffixes_of(bytes, |&s| hit(s));
         }
         if self.wants_folded > 0 {
-            let folded = fold_case(s);
-            if let Some(v) = self.equals_ic.get(folded.as_str()) {
+            // Short ASCII values (most of them) are folded on the stack.
+            let mut buf = [0u8; 64];
+            let owned;
+            let folded: &[u8] = if s.len() <= buf.len() && s.is_ascii() {
+                let b = &mut buf[..s.len()];
+                b.copy_from_slice(bytes);
+                b.make_ascii_lowercase();
+                b
+            } else {
+                owned = fold_case(s);
+                owned.as_bytes()
+            };
+            if let Some(v) = std::str::from_utf8(folded)
+                .ok()
+                .and_then(|f| self.equals_ic.get(f))
+            {
                 v.iter().for_each(|&s| hit(s));
             }
-            self.prefix_ic.prefixes_of(folded.as_bytes(), |&s| hit(s));
-            self.suffix_ic.suffixes_of(folded.as_bytes(), |&s| hit(s));
+            self.prefix_ic.prefixes_of(folded, |&s| hit(s));
+            self.suffix_ic.suffixes_of(folded, |&s| hit(s));
         }
         if !self.wildcard_head.is_empty() {
             self.wildcard_head.prefixes_of(bytes, |(w, slot)| {
