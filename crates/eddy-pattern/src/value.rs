@@ -37,7 +37,10 @@ impl Number {
     /// A key equal for equal numbers: the bits of the double (with `-0` as `0`) for numbers
     /// that are exactly a double, else the text (see [`is_comparable`]).
     pub fn key(&self) -> NumberKey {
-        number_key(self.value, &self.text)
+        match number_bits(self.value, &self.text) {
+            Some(bits) => NumberKey::Bits(bits),
+            None => NumberKey::Text(self.text.clone()),
+        }
     }
 }
 
@@ -54,13 +57,6 @@ pub enum NumberKey {
     Bits(u64),
     /// Any other number: its text.
     Text(String),
-}
-
-pub(crate) fn number_key(value: f64, text: &str) -> NumberKey {
-    match number_bits(value, text) {
-        Some(bits) => NumberKey::Bits(bits),
-        None => NumberKey::Text(text.to_owned()),
-    }
 }
 
 /// The bits that stand for a number compared by value (with `-0` as `0`), or `None` for a
@@ -230,7 +226,13 @@ impl Leaf<'_> {
     pub fn equals(&self, literal: &Literal) -> bool {
         match (self, literal) {
             (Leaf::String(a), Literal::String(b)) => *a == b,
-            (Leaf::Number(v, t), Literal::Number(n)) => number_key(*v, t) == n.key(),
+            (Leaf::Number(v, t), Literal::Number(n)) => {
+                match (number_bits(*v, t), number_bits(n.value(), n.text())) {
+                    (Some(a), Some(b)) => a == b,
+                    (None, None) => *t == n.text(),
+                    _ => false,
+                }
+            }
             (Leaf::Bool(a), Literal::Bool(b)) => a == b,
             (Leaf::Null, Literal::Null) => true,
             _ => false,

@@ -130,7 +130,7 @@ fn slot_count(pattern: &Pattern) -> usize {
         .branches
         .iter()
         .flat_map(|b| &b.fields)
-        .filter(|f| f.tests.iter().any(|t| !matches!(t, Test::Exists(false))))
+        .filter(|f| need(f) != Need::Absent)
         .count()
 }
 
@@ -696,34 +696,37 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
             s.path_head[p] = NONE;
         }
         let offset = |bytes: &[u8]| (bytes.as_ptr() as usize - self.event.as_ptr() as usize) as u32;
+        // A string borrowed from the event, checked as UTF-8 once here.
+        let mut borrowed: Option<&str> = None;
+        let mut number = f64::NAN;
         let (kind, text, in_arena) = match raw {
             RawLeaf::Str(bytes, false) if std::str::from_utf8(bytes).is_ok() => {
+                borrowed = std::str::from_utf8(bytes).ok();
                 (LeafKind::String, (offset(bytes), bytes.len() as u32), false)
             }
             RawLeaf::Str(bytes, escaped) => {
                 // Escapes, or not UTF-8: read it as `json::parse` does (bad sequences
-                // become U+FFFD), as the reference matcher sees it.
+                // become U+FFFD), as the reference matcher sees it. The opening quote
+                // sits just before the string's bytes in the event.
+                let lossy = || String::from_utf8_lossy(bytes).into_owned();
                 let decoded = if escaped {
-                    let mut quoted = Vec::with_capacity(bytes.len() + 2);
-                    quoted.push(b'"');
-                    quoted.extend_from_slice(bytes);
-                    quoted.push(b'"');
-                    match crate::json::decode_string(&quoted, 0) {
-                        Ok((t, _)) => t,
-                        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
-                    }
+                    crate::json::decode_string(self.event, offset(bytes) as usize - 1)
+                        .map_or_else(|_| lossy(), |(t, _)| t)
                 } else {
-                    String::from_utf8_lossy(bytes).into_owned()
+                    lossy()
                 };
                 let start = s.arena.len() as u32;
                 s.arena.push_str(&decoded);
                 (LeafKind::String, (start, decoded.len() as u32), true)
             }
-            RawLeaf::Num(text) => (
-                LeafKind::Number,
-                (offset(text.as_bytes()), text.len() as u32),
-                false,
-            ),
+            RawLeaf::Num(t) => {
+                number = t.parse().unwrap_or(f64::NAN);
+                (
+                    LeafKind::Number,
+                    (offset(t.as_bytes()), t.len() as u32),
+                    false,
+                )
+            }
             RawLeaf::True => (LeafKind::True, (0, 0), false),
             RawLeaf::False => (LeafKind::False, (0, 0), false),
             RawLeaf::Null => (LeafKind::Null, (0, 0), false),
@@ -734,10 +737,6 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
             let start = s.trails.len() as u32;
             s.trails.extend_from_slice(trail);
             (start, trail.len() as u32)
-        };
-        let number = match raw {
-            RawLeaf::Num(t) => t.parse().unwrap_or(f64::NAN),
-            _ => f64::NAN,
         };
         let rec = LeafRec {
             kind,
@@ -753,7 +752,10 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
         if field.is_empty() {
             return first;
         }
-        let leaf = rec.leaf(self.event, &s.arena);
+        let leaf = match borrowed {
+            Some(t) => Leaf::String(t),
+            None => rec.leaf(self.event, &s.arena),
+        };
         let mut buf = std::mem::take(&mut s.hit_buf);
         buf.clear();
         field.matches(&leaf, |b| buf.push(b));
