@@ -1,25 +1,9 @@
 //! The AWS-validated pattern cases in `shared/conformance/eventbridge-patterns/cases.jsonl`,
 //! run through the compiled matcher and the reference matcher; every failing case is named.
 
-use std::path::PathBuf;
-
-use eddy_pattern::json::{self, Value};
+use eddy_pattern::json;
 use eddy_pattern::{reference, Matcher, Pattern};
-
-fn conformance_dir() -> PathBuf {
-    match std::env::var_os("EDDY_CONFORMANCE_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance"),
-    }
-}
-
-/// A case value: a JSON string holds raw document text, anything else is the document.
-fn document(v: &Value) -> Vec<u8> {
-    match v {
-        Value::String(raw) => raw.as_bytes().to_vec(),
-        other => other.to_json().into_bytes(),
-    }
-}
+use eddy_test_support::{cases, document, string_field};
 
 fn verdict_compiled(pattern: &[u8], event: &[u8]) -> String {
     let mut m = Matcher::new();
@@ -51,21 +35,11 @@ fn verdict_reference(pattern: &[u8], event: &[u8]) -> String {
 
 #[test]
 fn aws_pattern_cases() {
-    let path = conformance_dir().join("eventbridge-patterns/cases.jsonl");
-    let text =
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     let mut failures = Vec::new();
     let mut count = 0;
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let case = json::parse(line.as_bytes()).expect("case lines are JSON");
-        let name = match case.get("name") {
-            Some(Value::String(s)) => s.clone(),
-            _ => panic!("case without name: {line}"),
-        };
-        let expect = match case.get("expect") {
-            Some(Value::String(s)) => s.clone(),
-            _ => panic!("case without expect: {name}"),
-        };
+    for case in cases("eventbridge-patterns/cases.jsonl") {
+        let name = string_field(&case, "name");
+        let expect = string_field(&case, "expect");
         let pattern = document(case.get("pattern").expect("pattern"));
         let event = document(case.get("event").expect("event"));
         count += 1;

@@ -4,21 +4,10 @@
 //! named. Then target documents, the output bound and a no-panic property, through the public
 //! API (the other edge cases are unit tests in `src/transform.rs`).
 
-use std::path::PathBuf;
-
 use eddy_pattern::json::{self, Value};
 use eddy_pattern::transform::{ApplyError, Context, Error, Transform, MAX_OUTPUT_LEN};
+use eddy_test_support::cases;
 use proptest::prelude::*;
-
-fn conformance_dir() -> PathBuf {
-    match std::env::var_os("EDDY_CONFORMANCE_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/conformance"
-        )),
-    }
-}
 
 /// The case's target document, with the id that `aws_error` redacts as `<target-id>`.
 fn target_document(case: &Value) -> Value {
@@ -181,13 +170,9 @@ fn check(case: &Value) -> Result<(), String> {
 
 #[test]
 fn aws_transformer_cases() {
-    let path = conformance_dir().join("eventbridge-patterns/transformer-cases.jsonl");
-    let text =
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     let mut failures = Vec::new();
     let mut count = 0;
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let case = json::parse(line.as_bytes()).expect("case lines are JSON");
+    for case in cases("eventbridge-patterns/transformer-cases.jsonl") {
         let name = str_field(&case, "name").unwrap_or("(unnamed)").to_owned();
         count += 1;
         if let Err(why) = check(&case) {

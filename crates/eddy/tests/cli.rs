@@ -3,15 +3,9 @@
 //! cases, and its exit codes.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-fn conformance_dir() -> PathBuf {
-    match std::env::var_os("EDDY_CONFORMANCE_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance"),
-    }
-}
+use eddy_test_support::{cases, document, string_field};
 
 fn eddy() -> Command {
     Command::new(env!("CARGO_BIN_EXE_eddy"))
@@ -22,13 +16,6 @@ fn raw_field(case: &eddy_pattern::json::Value, key: &str) -> String {
     case.get(key)
         .unwrap_or_else(|| panic!("case lacks {key}"))
         .to_json()
-}
-
-fn string_field(case: &eddy_pattern::json::Value, key: &str) -> String {
-    match case.get(key) {
-        Some(eddy_pattern::json::Value::String(s)) => s.clone(),
-        _ => panic!("case lacks string {key}"),
-    }
 }
 
 fn run_batch(input: &str) -> Vec<String> {
@@ -54,13 +41,7 @@ fn run_batch(input: &str) -> Vec<String> {
 
 #[test]
 fn batch_form_passes_every_pattern_case() {
-    let text = std::fs::read_to_string(conformance_dir().join("eventbridge-patterns/cases.jsonl"))
-        .expect("cases");
-    let cases: Vec<_> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| eddy_pattern::json::parse(l.as_bytes()).expect("case is JSON"))
-        .collect();
+    let cases = cases("eventbridge-patterns/cases.jsonl");
     let input: String = cases
         .iter()
         .map(|c| {
@@ -109,17 +90,9 @@ fn batch_form_answers_every_line() {
 
 #[test]
 fn single_form_rejects_invalid_events_with_exit_2() {
-    let text = std::fs::read_to_string(
-        conformance_dir().join("eventbridge-patterns/invalid-event-cases.jsonl"),
-    )
-    .expect("cases");
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let case = eddy_pattern::json::parse(line.as_bytes()).expect("case is JSON");
-        let event = match case.get("event") {
-            Some(eddy_pattern::json::Value::String(raw)) => raw.clone(),
-            Some(v) => v.to_json(),
-            None => panic!("case lacks event"),
-        };
+    for case in cases("eventbridge-patterns/invalid-event-cases.jsonl") {
+        let event = document(case.get("event").expect("case has an event"));
+        let event = String::from_utf8(event).expect("events are text");
         let out = eddy()
             .args([
                 "test-event-pattern",
