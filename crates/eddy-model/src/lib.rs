@@ -1,0 +1,13 @@
+//! Eddy's model: resource names checked once ([`names`]), the ARNs and queue URLs that
+//! name resources on the AWS wire ([`arn`]), the event envelope ([`event`]) and the limits
+//! Eddy enforces by default ([`limits`]).
+//!
+//! Pure: no I/O, no async, no clock and no randomness — ids and times are passed in. It
+//! depends on no other Eddy crate.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod arn;
+pub mod event;
+pub mod limits;
+pub mod names;
