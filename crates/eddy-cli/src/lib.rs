@@ -7,6 +7,7 @@
 
 mod input;
 mod pattern;
+pub mod serve;
 mod transform;
 
 use std::process::ExitCode;
@@ -23,6 +24,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the Eddy server: buses, rules, queues and the AWS protocols on one port.
+    Serve(serve::ServeArgs),
     /// Test an EventBridge event pattern against an event (like TestEventPattern).
     TestEventPattern(pattern::TestEventPatternArgs),
     /// Show what a rule target receives for an event through its InputPath or
@@ -51,10 +54,12 @@ pub enum Exit {
     Failed,
 }
 
-/// Parses the command line, runs the command and returns the exit code.
-pub fn main() -> ExitCode {
+/// Parses the command line, runs the command and returns the exit code. `serve` runs the
+/// server (the binary provides it, since only it names a storage backend).
+pub fn main(serve: impl FnOnce(serve::ServeArgs) -> anyhow::Result<Exit>) -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Serve(args) => serve(args),
         Command::TestEventPattern(args) => pattern::test_event_pattern(args),
         Command::Transform(args) => transform::transform(args),
     };

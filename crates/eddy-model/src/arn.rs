@@ -15,23 +15,35 @@ pub struct Scope {
 
 impl Default for Scope {
     fn default() -> Self {
-        Self { account: "000000000000".to_owned(), region: "us-east-1".to_owned() }
+        Self {
+            account: "000000000000".to_owned(),
+            region: "us-east-1".to_owned(),
+        }
     }
 }
 
 impl Scope {
     /// `arn:aws:events:REGION:ACCOUNT:event-bus/NAME`.
     pub fn bus_arn(&self, bus: &BusName) -> String {
-        format!("arn:aws:events:{}:{}:event-bus/{bus}", self.region, self.account)
+        format!(
+            "arn:aws:events:{}:{}:event-bus/{bus}",
+            self.region, self.account
+        )
     }
 
     /// `arn:aws:events:REGION:ACCOUNT:rule/NAME` on the default bus,
     /// `…:rule/BUS/NAME` on any other.
     pub fn rule_arn(&self, bus: &BusName, rule: &RuleName) -> String {
         if bus.is_default() {
-            format!("arn:aws:events:{}:{}:rule/{rule}", self.region, self.account)
+            format!(
+                "arn:aws:events:{}:{}:rule/{rule}",
+                self.region, self.account
+            )
         } else {
-            format!("arn:aws:events:{}:{}:rule/{bus}/{rule}", self.region, self.account)
+            format!(
+                "arn:aws:events:{}:{}:rule/{bus}/{rule}",
+                self.region, self.account
+            )
         }
     }
 
@@ -69,7 +81,12 @@ impl<'a> Arn<'a> {
         if partition.is_empty() || service.is_empty() || resource.is_empty() {
             return None;
         }
-        Some(Self { service, region, account, resource })
+        Some(Self {
+            service,
+            region,
+            account,
+            resource,
+        })
     }
 }
 
@@ -120,12 +137,18 @@ mod tests {
         let scope = Scope::default();
         let orders = BusName::parse("orders", "Name").unwrap();
         let rule = RuleName::parse("r1", "Name").unwrap();
-        assert_eq!(scope.bus_arn(&orders), "arn:aws:events:us-east-1:000000000000:event-bus/orders");
+        assert_eq!(
+            scope.bus_arn(&orders),
+            "arn:aws:events:us-east-1:000000000000:event-bus/orders"
+        );
         assert_eq!(
             scope.rule_arn(&BusName::default_bus(), &rule),
             "arn:aws:events:us-east-1:000000000000:rule/r1"
         );
-        assert_eq!(scope.rule_arn(&orders, &rule), "arn:aws:events:us-east-1:000000000000:rule/orders/r1");
+        assert_eq!(
+            scope.rule_arn(&orders, &rule),
+            "arn:aws:events:us-east-1:000000000000:rule/orders/r1"
+        );
     }
 
     #[test]

@@ -16,6 +16,11 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_entry_bytes: 256 * 1024, max_entries: 10, max_targets_per_rule: 5, max_bus_hops: 8 }
+        Self {
+            max_entry_bytes: 256 * 1024,
+            max_entries: 10,
+            max_targets_per_rule: 5,
+            max_bus_hops: 8,
+        }
     }
 }

@@ -7,7 +7,13 @@ use std::fmt;
 #[error("{0}")]
 pub struct Error(pub String);
 
-fn check(value: &str, what: &str, max: usize, allowed: impl Fn(char) -> bool, pattern: &str) -> Result<(), Error> {
+fn check(
+    value: &str,
+    what: &str,
+    max: usize,
+    allowed: impl Fn(char) -> bool,
+    pattern: &str,
+) -> Result<(), Error> {
     if value.is_empty() || value.chars().count() > max {
         return Err(Error(format!(
             "1 validation error detected: Value '{value}' at '{what}' failed to satisfy constraint: Member must have length less than or equal to {max} and greater than or equal to 1"
@@ -77,7 +83,13 @@ impl BusName {
 
     /// Checks a bus name; `what` is the request member it came from (for the message).
     pub fn parse(value: &str, what: &str) -> Result<Self, Error> {
-        check(value, what, 256, |c| word(c) || c == '/', "[/\\.\\-_A-Za-z0-9]+")?;
+        check(
+            value,
+            what,
+            256,
+            |c| word(c) || c == '/',
+            "[/\\.\\-_A-Za-z0-9]+",
+        )?;
         Ok(Self(value.to_owned()))
     }
 
@@ -110,7 +122,9 @@ impl QueueName {
         let ok = !value.is_empty()
             && value.len() <= 80
             && !stem.is_empty()
-            && stem.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            && stem
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if !ok {
             return Err(Error(
                 "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"

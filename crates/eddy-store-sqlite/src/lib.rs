@@ -11,7 +11,8 @@
 use std::path::Path;
 
 use eddy_store::{
-    Durability, Error, MessageState, Op, ResourceKind, Snapshot, Store, StoredDelivery, StoredMessage,
+    Durability, Error, MessageState, Op, ResourceKind, Snapshot, Store, StoredDelivery,
+    StoredMessage,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -53,13 +54,18 @@ impl Sqlite {
         .map_err(backend)?;
         conn.execute_batch(SCHEMA).map_err(backend)?;
         let version: Option<String> = conn
-            .query_row("SELECT value FROM meta WHERE key = 'schema'", [], |row| row.get(0))
+            .query_row("SELECT value FROM meta WHERE key = 'schema'", [], |row| {
+                row.get(0)
+            })
             .optional()
             .map_err(backend)?;
         match version.as_deref() {
             None => {
-                conn.execute("INSERT INTO meta (key, value) VALUES ('schema', ?1)", [SCHEMA_VERSION])
-                    .map_err(backend)?;
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('schema', ?1)",
+                    [SCHEMA_VERSION],
+                )
+                .map_err(backend)?;
             }
             Some(SCHEMA_VERSION) => {}
             Some(other) => {
@@ -80,14 +86,21 @@ fn to_i64(v: u64) -> i64 {
 fn apply(tx: &rusqlite::Transaction<'_>, op: &Op) -> rusqlite::Result<()> {
     match op {
         Op::PutResource { kind, key, body } => {
-            tx.prepare_cached("INSERT OR REPLACE INTO resources (kind, key, body) VALUES (?1, ?2, ?3)")?
-                .execute(params![kind.code(), key, body])?;
+            tx.prepare_cached(
+                "INSERT OR REPLACE INTO resources (kind, key, body) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![kind.code(), key, body])?;
         }
         Op::DeleteResource { kind, key } => {
             tx.prepare_cached("DELETE FROM resources WHERE kind = ?1 AND key = ?2")?
                 .execute(params![kind.code(), key])?;
         }
-        Op::PutMessage { queue, seq, state, body } => {
+        Op::PutMessage {
+            queue,
+            seq,
+            state,
+            body,
+        } => {
             tx.prepare_cached(
                 "INSERT OR REPLACE INTO messages (queue, seq, visible_at, receive_count, first_received_at, body)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -119,14 +132,18 @@ fn apply(tx: &rusqlite::Transaction<'_>, op: &Op) -> rusqlite::Result<()> {
                 .execute(params![queue, to_i64(*seq)])?;
         }
         Op::DeleteMessages { queue } => {
-            tx.prepare_cached("DELETE FROM messages WHERE queue = ?1")?.execute(params![queue])?;
+            tx.prepare_cached("DELETE FROM messages WHERE queue = ?1")?
+                .execute(params![queue])?;
         }
         Op::PutDelivery { id, due_at, body } => {
-            tx.prepare_cached("INSERT OR REPLACE INTO deliveries (id, due_at, body) VALUES (?1, ?2, ?3)")?
-                .execute(params![to_i64(*id), to_i64(*due_at), body])?;
+            tx.prepare_cached(
+                "INSERT OR REPLACE INTO deliveries (id, due_at, body) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![to_i64(*id), to_i64(*due_at), body])?;
         }
         Op::DeleteDelivery { id } => {
-            tx.prepare_cached("DELETE FROM deliveries WHERE id = ?1")?.execute(params![to_i64(*id)])?;
+            tx.prepare_cached("DELETE FROM deliveries WHERE id = ?1")?
+                .execute(params![to_i64(*id)])?;
         }
     }
     Ok(())
@@ -139,10 +156,18 @@ fn to_u64(v: i64) -> u64 {
 impl Store for Sqlite {
     fn load(&mut self) -> Result<Snapshot, Error> {
         let mut snapshot = Snapshot::default();
-        let mut stmt =
-            self.conn.prepare("SELECT kind, key, body FROM resources ORDER BY kind, key").map_err(backend)?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT kind, key, body FROM resources ORDER BY kind, key")
+            .map_err(backend)?;
         let rows = stmt
-            .query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?, row.get::<_, Vec<u8>>(2)?)))
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, Vec<u8>>(2)?,
+                ))
+            })
             .map_err(backend)?;
         for row in rows {
             let (code, key, body) = row.map_err(backend)?;
@@ -173,10 +198,17 @@ impl Store for Sqlite {
         for row in rows {
             snapshot.messages.push(row.map_err(backend)?);
         }
-        let mut stmt = self.conn.prepare("SELECT id, due_at, body FROM deliveries ORDER BY id").map_err(backend)?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, due_at, body FROM deliveries ORDER BY id")
+            .map_err(backend)?;
         let rows = stmt
             .query_map([], |row| {
-                Ok(StoredDelivery { id: to_u64(row.get(0)?), due_at: to_u64(row.get(1)?), body: row.get(2)? })
+                Ok(StoredDelivery {
+                    id: to_u64(row.get(0)?),
+                    due_at: to_u64(row.get(1)?),
+                    body: row.get(2)?,
+                })
             })
             .map_err(backend)?;
         for row in rows {
@@ -199,7 +231,8 @@ mod tests {
     use super::*;
 
     fn temp_db(name: &str) -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("eddy-store-sqlite-{}-{name}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("eddy-store-sqlite-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         dir.join("eddy.db")
@@ -208,33 +241,81 @@ mod tests {
     #[test]
     fn what_is_committed_comes_back() {
         let path = temp_db("roundtrip");
-        let state = MessageState { visible_at: 5, receive_count: 0, first_received_at: None };
+        let state = MessageState {
+            visible_at: 5,
+            receive_count: 0,
+            first_received_at: None,
+        };
         {
             let mut store = Sqlite::open(&path, Durability::Fsync).unwrap();
             store
                 .commit(&[
-                    Op::PutResource { kind: ResourceKind::Queue, key: "q".into(), body: b"{}".to_vec() },
-                    Op::PutMessage { queue: "q".into(), seq: 1, state, body: b"m1".to_vec() },
-                    Op::PutMessage { queue: "q".into(), seq: 2, state, body: b"m2".to_vec() },
-                    Op::PutDelivery { id: 9, due_at: 7, body: b"d".to_vec() },
+                    Op::PutResource {
+                        kind: ResourceKind::Queue,
+                        key: "q".into(),
+                        body: b"{}".to_vec(),
+                    },
+                    Op::PutMessage {
+                        queue: "q".into(),
+                        seq: 1,
+                        state,
+                        body: b"m1".to_vec(),
+                    },
+                    Op::PutMessage {
+                        queue: "q".into(),
+                        seq: 2,
+                        state,
+                        body: b"m2".to_vec(),
+                    },
+                    Op::PutDelivery {
+                        id: 9,
+                        due_at: 7,
+                        body: b"d".to_vec(),
+                    },
                 ])
                 .unwrap();
-            let moved = MessageState { visible_at: 50, receive_count: 1, first_received_at: Some(40) };
+            let moved = MessageState {
+                visible_at: 50,
+                receive_count: 1,
+                first_received_at: Some(40),
+            };
             store
                 .commit(&[
-                    Op::UpdateMessage { queue: "q".into(), seq: 2, state: moved },
-                    Op::DeleteMessage { queue: "q".into(), seq: 1 },
+                    Op::UpdateMessage {
+                        queue: "q".into(),
+                        seq: 2,
+                        state: moved,
+                    },
+                    Op::DeleteMessage {
+                        queue: "q".into(),
+                        seq: 1,
+                    },
                 ])
                 .unwrap();
         }
         let mut store = Sqlite::open(&path, Durability::Relaxed).unwrap();
         let snapshot = store.load().unwrap();
-        assert_eq!(snapshot.resources, vec![(ResourceKind::Queue, "q".to_owned(), b"{}".to_vec())]);
+        assert_eq!(
+            snapshot.resources,
+            vec![(ResourceKind::Queue, "q".to_owned(), b"{}".to_vec())]
+        );
         assert_eq!(snapshot.messages.len(), 1);
         assert_eq!(snapshot.messages[0].seq, 2);
         assert_eq!(snapshot.messages[0].state.first_received_at, Some(40));
-        assert_eq!(snapshot.deliveries, vec![StoredDelivery { id: 9, due_at: 7, body: b"d".to_vec() }]);
-        store.commit(&[Op::DeleteMessages { queue: "q".into() }, Op::DeleteDelivery { id: 9 }]).unwrap();
+        assert_eq!(
+            snapshot.deliveries,
+            vec![StoredDelivery {
+                id: 9,
+                due_at: 7,
+                body: b"d".to_vec()
+            }]
+        );
+        store
+            .commit(&[
+                Op::DeleteMessages { queue: "q".into() },
+                Op::DeleteDelivery { id: 9 },
+            ])
+            .unwrap();
         let snapshot = store.load().unwrap();
         assert!(snapshot.messages.is_empty() && snapshot.deliveries.is_empty());
     }

@@ -1,0 +1,46 @@
+//! `eddy serve`: the flags of the server. The binary runs it (it alone picks the storage
+//! backend); this module only describes the command line.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+/// How far an acknowledged write has gone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Durability {
+    /// Acknowledged means on disk (fsync, shared by concurrent requests): survives a power
+    /// loss.
+    Fsync,
+    /// Acknowledged means handed to the operating system: survives a crash of Eddy, not a
+    /// power loss.
+    Relaxed,
+}
+
+/// Flags of `eddy serve`. Each may also come from the environment (`EDDY_*`) or the
+/// config file; flags win over the environment, which wins over the file.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:4780]; port 0 picks a free port.
+    #[arg(long, env = "EDDY_LISTEN")]
+    pub listen: Option<String>,
+    /// Where the embedded database lives [default: ./eddy-data].
+    #[arg(long, env = "EDDY_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// When a write is acknowledged [default: fsync].
+    #[arg(long, env = "EDDY_DURABILITY", value_enum)]
+    pub durability: Option<Durability>,
+    /// Account id in ARNs and queue URLs [default: 000000000000].
+    #[arg(long, env = "EDDY_ACCOUNT")]
+    pub account: Option<String>,
+    /// Region in ARNs [default: us-east-1].
+    #[arg(long, env = "EDDY_REGION")]
+    pub region: Option<String>,
+    /// A TOML config file with the same settings in kebab-case (listen, data-dir,
+    /// durability, account, region, log).
+    #[arg(long, env = "EDDY_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Log filter, e.g. `info` or `eddy_engine=debug` [default: info].
+    #[arg(long, env = "EDDY_LOG")]
+    pub log: Option<String>,
+}

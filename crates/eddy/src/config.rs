@@ -1,0 +1,102 @@
+//! The server's configuration, resolved once before anything starts: defaults, then the
+//! config file, then `EDDY_*` environment variables and flags (clap reads both; flags win).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _};
+use eddy_cli::serve::{Durability, ServeArgs};
+use serde::Deserialize;
+
+/// Default address: loopback only.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:4780";
+/// Default data directory, relative to the working directory.
+pub const DEFAULT_DATA_DIR: &str = "eddy-data";
+
+/// The config file's settings (TOML, kebab-case), all optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct File {
+    /// Address to listen on.
+    listen: Option<String>,
+    /// Data directory.
+    data_dir: Option<PathBuf>,
+    /// fsync or relaxed.
+    durability: Option<Durability>,
+    /// Account id in ARNs.
+    account: Option<String>,
+    /// Region in ARNs.
+    region: Option<String>,
+    /// Log filter.
+    log: Option<String>,
+}
+
+/// The validated configuration of `eddy serve`.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub durability: eddy_store::Durability,
+    pub account: String,
+    pub region: String,
+    pub log: String,
+}
+
+fn read_file(path: &Path) -> anyhow::Result<File> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read config file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
+}
+
+impl Config {
+    pub fn resolve(args: ServeArgs) -> anyhow::Result<Config> {
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None => File::default(),
+        };
+        let listen_text = args
+            .listen
+            .or(file.listen)
+            .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+        let listen: SocketAddr = listen_text.parse().with_context(|| {
+            format!("--listen {listen_text}: not an address like 127.0.0.1:4780")
+        })?;
+        let account = args
+            .account
+            .or(file.account)
+            .unwrap_or_else(|| "000000000000".to_owned());
+        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+            bail!("--account {account}: an account id is 12 digits");
+        }
+        let region = args
+            .region
+            .or(file.region)
+            .unwrap_or_else(|| "us-east-1".to_owned());
+        if region.is_empty()
+            || !region
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            bail!("--region {region}: a region is lowercase letters, digits and hyphens, like us-east-1");
+        }
+        let durability = match args
+            .durability
+            .or(file.durability)
+            .unwrap_or(Durability::Fsync)
+        {
+            Durability::Fsync => eddy_store::Durability::Fsync,
+            Durability::Relaxed => eddy_store::Durability::Relaxed,
+        };
+        Ok(Config {
+            listen,
+            data_dir: args
+                .data_dir
+                .or(file.data_dir)
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
+            durability,
+            account,
+            region,
+            log: args.log.or(file.log).unwrap_or_else(|| "info".to_owned()),
+        })
+    }
+}

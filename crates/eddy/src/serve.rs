@@ -1,0 +1,99 @@
+//! `eddy serve`: opens the embedded store, starts the engine and the HTTP surfaces, prints
+//! `listening on http://HOST:PORT` as the first line on stdout, and on SIGTERM or SIGINT
+//! stops accepting, finishes in-flight requests, commits what was submitted and exits 0.
+
+use std::io::Write as _;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use eddy_cli::serve::ServeArgs;
+use eddy_cli::Exit;
+use eddy_engine::{Config as EngineConfig, Engine, SystemClock};
+use eddy_model::arn::Scope;
+use eddy_store_sqlite::Sqlite;
+use tracing_subscriber::EnvFilter;
+
+use crate::config::Config;
+
+pub fn serve(args: ServeArgs) -> anyhow::Result<Exit> {
+    let config = match Config::resolve(args) {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            return Ok(Exit::Invalid);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_new(&config.log).context("invalid --log filter")?)
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the runtime")?;
+    runtime.block_on(run(config))?;
+    Ok(Exit::Ok)
+}
+
+async fn run(config: Config) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
+    let db = config.data_dir.join("eddy.db");
+    let store = Sqlite::open(&db, config.durability)
+        .with_context(|| format!("cannot open {}", db.display()))?;
+    let engine_config = EngineConfig {
+        scope: Scope {
+            account: config.account.clone(),
+            region: config.region.clone(),
+        },
+        ..EngineConfig::default()
+    };
+    let (engine, writer) = Engine::open(engine_config, Box::new(store), Arc::new(SystemClock))
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .context("cannot start the engine")?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let addr = listener.local_addr().context("no local address")?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let background = engine.spawn_background(stop_rx);
+    let app = eddy_server::router(engine.clone());
+    {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "listening on http://{addr}").context("cannot write to stdout")?;
+        stdout.flush().context("cannot write to stdout")?;
+    }
+    tracing::info!(%addr, data_dir = %config.data_dir.display(), durability = ?config.durability, "eddy is ready");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("server failed")?;
+    tracing::info!("shutting down");
+    let _ = stop_tx.send(true);
+    let _ = background.await;
+    drop(engine);
+    tokio::task::spawn_blocking(move || writer.join())
+        .await
+        .context("writer did not stop")?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

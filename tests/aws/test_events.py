@@ -1,0 +1,174 @@
+"""EventBridge through boto3 against the real `eddy serve`: buses, rules, targets,
+PutEvents fan-out into queues, transformers, dead letters and errors."""
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import Eddy, wait_for
+
+
+def queue(sqs, name):
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return url, arn
+
+
+def receive_all(sqs, url, count, **kwargs):
+    got = []
+    def enough():
+        got.extend(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, **kwargs).get("Messages", []))
+        return len(got) >= count
+    wait_for(enough)
+    return got
+
+
+def entry(detail, **kwargs):
+    return {"Source": "shop", "DetailType": "OrderCreated", "Detail": json.dumps(detail), **kwargs}
+
+
+def test_fan_out_to_five_queues(events, sqs):
+    events.put_rule(Name="orders", EventPattern=json.dumps({"source": ["shop"], "detail": {"total": [{"numeric": [">", 10]}]}}))
+    queues = [queue(sqs, f"fan-{i}") for i in range(5)]
+    result = events.put_targets(Rule="orders", Targets=[{"Id": f"t{i}", "Arn": arn} for i, (_, arn) in enumerate(queues)])
+    assert result["FailedEntryCount"] == 0
+    put = events.put_events(Entries=[entry({"total": 42, "id": "o-1"}), entry({"total": 5, "id": "o-2"})])
+    assert put["FailedEntryCount"] == 0 and all("EventId" in e for e in put["Entries"])
+    for url, _ in queues:
+        messages = receive_all(sqs, url, 1)
+        assert len(messages) == 1
+        event = json.loads(messages[0]["Body"])
+        assert event["detail"] == {"total": 42, "id": "o-1"}
+        assert event["source"] == "shop" and event["detail-type"] == "OrderCreated"
+        assert event["id"] == put["Entries"][0]["EventId"]
+        assert event["account"] == "000000000000" and event["region"] == "us-east-1"
+
+
+def test_input_transformer_output(events, sqs):
+    url, arn = queue(sqs, "transformed")
+    events.put_rule(Name="t", EventPattern=json.dumps({"source": ["shop"]}))
+    events.put_targets(
+        Rule="t",
+        Targets=[
+            {
+                "Id": "q",
+                "Arn": arn,
+                "InputTransformer": {
+                    "InputPathsMap": {"id": "$.detail.id", "total": "$.detail.total"},
+                    "InputTemplate": '{"order": <id>, "amount": <total>, "rule": "<aws.events.rule-name>"}',
+                },
+            }
+        ],
+    )
+    events.put_events(Entries=[entry({"id": "o-9", "total": 12.5})])
+    body = json.loads(receive_all(sqs, url, 1)[0]["Body"])
+    assert body == {"order": "o-9", "amount": 12.5, "rule": "t"}
+
+
+def test_custom_bus_and_bus_target(events, sqs):
+    events.create_event_bus(Name="orders")
+    url, arn = queue(sqs, "from-orders-bus")
+    events.put_rule(Name="forward", EventBusName="default", EventPattern=json.dumps({"source": ["shop"]}))
+    bus_arn = events.describe_event_bus(Name="orders")["Arn"]
+    events.put_targets(Rule="forward", Targets=[{"Id": "bus", "Arn": bus_arn}])
+    events.put_rule(Name="collect", EventBusName="orders", EventPattern=json.dumps({"detail-type": ["OrderCreated"]}))
+    events.put_targets(Rule="collect", EventBusName="orders", Targets=[{"Id": "q", "Arn": arn}])
+    events.put_events(Entries=[entry({"n": 1})])
+    assert json.loads(receive_all(sqs, url, 1)[0]["Body"])["detail"] == {"n": 1}
+    names = [b["Name"] for b in events.list_event_buses()["EventBuses"]]
+    assert names == ["default", "orders"]
+
+
+def test_disabled_rule_does_not_deliver(events, sqs):
+    url, arn = queue(sqs, "disabled")
+    events.put_rule(Name="off", EventPattern=json.dumps({"source": ["shop"]}), State="DISABLED")
+    events.put_targets(Rule="off", Targets=[{"Id": "q", "Arn": arn}])
+    events.put_events(Entries=[entry({"n": 1})])
+    events.enable_rule(Name="off")
+    events.put_events(Entries=[entry({"n": 2})])
+    messages = receive_all(sqs, url, 1)
+    assert [json.loads(m["Body"])["detail"]["n"] for m in messages] == [2]
+
+
+def test_missing_queue_target_dead_letters_with_error_attributes(events, sqs):
+    dlq_url, dlq_arn = queue(sqs, "events-dlq")
+    events.put_rule(Name="broken", EventPattern=json.dumps({"source": ["shop"]}))
+    events.put_targets(
+        Rule="broken",
+        Targets=[{"Id": "gone", "Arn": "arn:aws:sqs:us-east-1:000000000000:no-such-queue", "DeadLetterConfig": {"Arn": dlq_arn}}],
+    )
+    events.put_events(Entries=[entry({"n": 1})])
+    message = receive_all(sqs, dlq_url, 1, MessageAttributeNames=["All"])[0]
+    attrs = {k: v["StringValue"] for k, v in message["MessageAttributes"].items()}
+    assert attrs["RULE_ARN"] == "arn:aws:events:us-east-1:000000000000:rule/broken"
+    assert attrs["TARGET_ARN"] == "arn:aws:sqs:us-east-1:000000000000:no-such-queue"
+    assert {"ERROR_CODE", "ERROR_MESSAGE", "EXHAUSTED_RETRY_CONDITION", "RETRY_ATTEMPTS"} <= set(attrs)
+    assert json.loads(message["Body"])["detail"] == {"n": 1}
+
+
+def test_rule_and_target_management(events, sqs):
+    _, arn = queue(sqs, "managed")
+    arn_rule = events.put_rule(Name="r1", EventPattern='{"source":["a"]}', Description="first", Tags=[{"Key": "k", "Value": "v"}])["RuleArn"]
+    assert arn_rule == "arn:aws:events:us-east-1:000000000000:rule/r1"
+    described = events.describe_rule(Name="r1")
+    assert described["State"] == "ENABLED" and described["Description"] == "first"
+    assert json.loads(described["EventPattern"]) == {"source": ["a"]}
+    events.put_targets(Rule="r1", Targets=[{"Id": "a", "Arn": arn}, {"Id": "b", "Arn": arn, "Input": '{"x":1}'}])
+    targets = events.list_targets_by_rule(Rule="r1")["Targets"]
+    assert [t["Id"] for t in targets] == ["a", "b"] and targets[1]["Input"] == '{"x":1}'
+    assert events.list_rule_names_by_target(TargetArn=arn)["RuleNames"] == ["r1"]
+    with pytest.raises(ClientError) as e:
+        events.delete_rule(Name="r1")
+    assert e.value.response["Error"]["Code"] == "ValidationException"
+    assert events.list_tags_for_resource(ResourceARN=arn_rule)["Tags"] == [{"Key": "k", "Value": "v"}]
+    events.disable_rule(Name="r1")
+    assert events.describe_rule(Name="r1")["State"] == "DISABLED"
+    events.remove_targets(Rule="r1", Ids=["a", "b"])
+    events.delete_rule(Name="r1")
+    with pytest.raises(events.exceptions.ResourceNotFoundException):
+        events.describe_rule(Name="r1")
+    assert [r["Name"] for r in events.list_rules()["Rules"]] == []
+
+
+def test_limits_and_errors(events):
+    with pytest.raises(events.exceptions.InvalidEventPatternException):
+        events.put_rule(Name="bad", EventPattern='{"source": "not-an-array"}')
+    with pytest.raises(events.exceptions.ResourceNotFoundException):
+        events.put_targets(Rule="nope", Targets=[{"Id": "a", "Arn": "arn:aws:sqs:us-east-1:000000000000:q"}])
+    with pytest.raises(ClientError) as e:
+        events.put_events(Entries=[entry({})] * 11)
+    assert e.value.response["Error"]["Code"] == "ValidationException"
+    events.put_rule(Name="five", EventPattern='{"source":["a"]}')
+    with pytest.raises(events.exceptions.LimitExceededException):
+        events.put_targets(Rule="five", Targets=[{"Id": f"t{i}", "Arn": "arn:aws:sqs:us-east-1:000000000000:q"} for i in range(6)])
+    result = events.put_events(Entries=[{"Source": "a", "DetailType": "b", "Detail": "not json"}, {"DetailType": "b", "Detail": "{}"}])
+    assert result["FailedEntryCount"] == 2
+    assert result["Entries"][0]["ErrorCode"] == "MalformedDetail"
+    assert result["Entries"][1]["ErrorCode"] == "InvalidArgument"
+    with pytest.raises(events.exceptions.ResourceAlreadyExistsException):
+        events.create_event_bus(Name="default")
+
+
+def test_test_event_pattern(events):
+    event = {"id": "1", "account": "1", "source": "shop", "time": "2024-01-01T00:00:00Z", "region": "us-east-1", "detail-type": "x", "detail": {}}
+    assert events.test_event_pattern(EventPattern='{"source":["shop"]}', Event=json.dumps(event))["Result"] is True
+    assert events.test_event_pattern(EventPattern='{"source":["other"]}', Event=json.dumps(event))["Result"] is False
+
+
+def test_rules_and_deliveries_survive_a_restart(data_dir):
+    server = Eddy(data_dir).start()
+    events, sqs = server.client("events"), server.client("sqs")
+    url, arn = queue(sqs, "kept")
+    events.put_rule(Name="kept", EventPattern='{"source":["shop"]}')
+    events.put_targets(Rule="kept", Targets=[{"Id": "q", "Arn": arn}])
+    events.put_events(Entries=[entry({"before": True})])
+    assert server.stop() == 0
+    server = Eddy(data_dir).start()
+    try:
+        events, sqs = server.client("events"), server.client("sqs")
+        events.put_events(Entries=[entry({"after": True})])
+        bodies = [json.loads(m["Body"])["detail"] for m in receive_all(sqs, url, 2)]
+        assert sorted(bodies, key=json.dumps) == sorted([{"before": True}, {"after": True}], key=json.dumps)
+    finally:
+        assert server.stop() == 0
