@@ -440,9 +440,10 @@ mod tests {
             .starts_with("Invalid characters"));
         let dup = vec![attr("a", "String", s("x")), attr("a", "String", s("y"))];
         assert!(check_attributes(&dup).is_err());
-        for e in [err(attr("x", "Number", s("abc")))] {
-            assert_eq!(e.code(), "InvalidParameterValue");
-        }
+        assert_eq!(
+            err(attr("x", "Number", s("abc"))).code(),
+            "InvalidParameterValue"
+        );
     }
 
     #[test]

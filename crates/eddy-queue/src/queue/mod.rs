@@ -29,6 +29,8 @@ use index::{group_key, Group};
 pub const MAX_VISIBILITY_TIMEOUT: u32 = 43_200;
 
 /// What the engine must persist after a call, in order.
+// `Put` is as common as the others (every send), so boxing it would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
     /// Store a new message (a send, still pending until `commit_send`, or a moved message).
