@@ -103,7 +103,10 @@ def test_missing_queue_target_dead_letters_with_error_attributes(events, sqs):
     attrs = {k: v["StringValue"] for k, v in message["MessageAttributes"].items()}
     assert attrs["RULE_ARN"] == "arn:aws:events:us-east-1:000000000000:rule/broken"
     assert attrs["TARGET_ARN"] == "arn:aws:sqs:us-east-1:000000000000:no-such-queue"
-    assert {"ERROR_CODE", "ERROR_MESSAGE", "EXHAUSTED_RETRY_CONDITION", "RETRY_ATTEMPTS"} <= set(attrs)
+    assert attrs["ERROR_CODE"] == "RESOURCE_NOT_FOUND" and attrs["RETRY_ATTEMPTS"] == "0"
+    assert "ERROR_MESSAGE" in attrs
+    # Not retried (the target does not exist), so no retry condition was exhausted.
+    assert "EXHAUSTED_RETRY_CONDITION" not in attrs
     assert json.loads(message["Body"])["detail"] == {"n": 1}
 
 

@@ -826,16 +826,43 @@ impl Engine {
                     }
                 };
                 let delivered = match &target.to {
-                    TargetArn::Queue(queue) => {
-                        self.deliver_to_queue(registry, queue, target, payload, json, plan, now)
+                    TargetArn::Queue(queue) => self.deliver_to_queue(registry, queue, target, payload, json, plan, now),
+                    TargetArn::ApiDestination(name) => {
+                        plan.deliver(crate::delivery::Delivery {
+                            id: self.delivery_id(),
+                            rule_arn: rule_arn.clone(),
+                            target_id: target.def.id.clone(),
+                            target_arn: target.def.arn.clone(),
+                            destination: name.clone(),
+                            http: target.def.http.clone(),
+                            retry: target.def.retry_policy.unwrap_or_default(),
+                            dead_letter_arn: target.def.dead_letter_arn.clone(),
+                            payload,
+                            event: json.to_owned(),
+                            ingested_at: now,
+                            attempts: 0,
+                            due_at: now,
+                        });
+                        Ok(())
                     }
-                    other => Err(Failure {
-                        code: "UnsupportedTarget",
-                        message: format!("Eddy does not deliver to {other:?} targets yet"),
-                    }),
+                    TargetArn::Function(name) => Err(Failure::new(
+                        "RESOURCE_NOT_FOUND",
+                        format!("Function {name} does not exist: functions come with a later version of Eddy."),
+                    )),
+                    TargetArn::Bus(_) => Ok(()),
                 };
                 if let Err(failure) = delivered {
-                    self.dead_letter(registry, target, &rule_arn, json, &failure, 0, plan, now);
+                    let letter = DeadLetter {
+                        dead_letter_arn: target.def.dead_letter_arn.as_deref(),
+                        rule_arn: &rule_arn,
+                        target_id: &target.def.id,
+                        target_arn: &target.def.arn,
+                        event: json,
+                        failure: &failure,
+                        retries: 0,
+                        exhausted: None,
+                    };
+                    self.dead_letter(registry, &letter, plan, now);
                 }
             }
         }
@@ -852,9 +879,11 @@ impl Engine {
         plan: &mut Plan,
         now: u64,
     ) -> Result<(), Failure> {
-        let cell: &Arc<QueueCell> = registry.queues.get(queue).ok_or_else(|| Failure {
-            code: "AWS.SimpleQueueService.NonExistentQueue",
-            message: "The specified queue does not exist.".to_owned(),
+        let cell: &Arc<QueueCell> = registry.queues.get(queue).ok_or_else(|| {
+            Failure::new(
+                "RESOURCE_NOT_FOUND",
+                format!("Queue {queue} does not exist."),
+            )
         })?;
         let fifo = cell.lock().config().fifo;
         let event_id = event_id_of(json);
@@ -874,36 +903,28 @@ impl Engine {
         };
         plan.send(cell, message, now)
             .map(drop)
-            .map_err(|err| Failure {
-                code: err.code.unwrap_or("InvalidParameterValue"),
-                message: err.message,
-            })
+            .map_err(|err| Failure::new("SDK_CLIENT_ERROR", err.message))
     }
 
     /// Puts a failed event into the target's dead-letter queue with EventBridge's error
     /// attributes, or drops it (logged) when the target has none.
-    #[allow(clippy::too_many_arguments)]
-    fn dead_letter(
+    pub(crate) fn dead_letter(
         &self,
         registry: &Registry,
-        target: &Target,
-        rule_arn: &str,
-        json: &str,
-        failure: &Failure,
-        retries: u32,
+        letter: &DeadLetter<'_>,
         plan: &mut Plan,
         now: u64,
     ) {
-        let dlq = target.def.dead_letter_arn.as_deref().and_then(|arn| {
+        let dlq = letter.dead_letter_arn.and_then(|arn| {
             let parsed = Arn::parse(arn)?;
             let name = QueueName::parse(parsed.resource).ok()?;
             registry.queues.get(&name).cloned()
         });
         let Some(dlq) = dlq else {
             tracing::warn!(
-                rule = rule_arn,
-                target = target.def.id,
-                error = failure.message,
+                rule = letter.rule_arn,
+                target = letter.target_id,
+                error = letter.failure.message,
                 "event dropped: delivery failed and the target has no dead-letter queue"
             );
             return;
@@ -913,21 +934,21 @@ impl Engine {
             data_type: "String".to_owned(),
             value: AttributeValue::String(value),
         };
+        let mut attributes = vec![
+            attribute("ERROR_CODE", letter.failure.code.to_owned()),
+            attribute("ERROR_MESSAGE", letter.failure.message.clone()),
+            attribute("RETRY_ATTEMPTS", letter.retries.to_string()),
+            attribute("RULE_ARN", letter.rule_arn.to_owned()),
+            attribute("TARGET_ARN", letter.target_arn.to_owned()),
+        ];
+        if let Some(condition) = letter.exhausted {
+            attributes.push(attribute("EXHAUSTED_RETRY_CONDITION", condition.to_owned()));
+        }
         let fifo = dlq.lock().config().fifo;
         let message = NewMessage {
             message_id: uuid::Uuid::new_v4().to_string(),
-            body: json.to_owned(),
-            attributes: vec![
-                attribute("ERROR_CODE", failure.code.to_owned()),
-                attribute("ERROR_MESSAGE", failure.message.clone()),
-                attribute(
-                    "EXHAUSTED_RETRY_CONDITION",
-                    "MaximumRetryAttempts".to_owned(),
-                ),
-                attribute("RETRY_ATTEMPTS", retries.to_string()),
-                attribute("RULE_ARN", rule_arn.to_owned()),
-                attribute("TARGET_ARN", target.def.arn.clone()),
-            ],
+            body: letter.event.to_owned(),
+            attributes,
             system_attributes: Vec::new(),
             delay_seconds: None,
             group_id: fifo.then(|| "eddy-dead-letters".to_owned()),
@@ -963,10 +984,32 @@ enum Tagged {
     Rule(BusName, RuleName),
 }
 
-/// Why a delivery failed.
+/// Why a delivery failed: EventBridge's error code and a message.
+#[derive(Debug, Clone)]
 pub(crate) struct Failure {
-    code: &'static str,
-    message: String,
+    pub(crate) code: &'static str,
+    pub(crate) message: String,
+}
+
+impl Failure {
+    pub(crate) fn new(code: &'static str, message: impl Into<String>) -> Failure {
+        Failure {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// A failed event on its way to a dead-letter queue.
+pub(crate) struct DeadLetter<'a> {
+    pub(crate) dead_letter_arn: Option<&'a str>,
+    pub(crate) rule_arn: &'a str,
+    pub(crate) target_id: &'a str,
+    pub(crate) target_arn: &'a str,
+    pub(crate) event: &'a str,
+    pub(crate) failure: &'a Failure,
+    pub(crate) retries: u32,
+    pub(crate) exhausted: Option<&'static str>,
 }
 
 /// The `id` of an envelope Eddy wrote (always the second member).

@@ -12,6 +12,8 @@
 
 pub mod bus;
 pub mod clock;
+pub mod delivery;
+pub mod destinations;
 pub mod error;
 pub mod queues;
 pub mod resources;
@@ -46,6 +48,8 @@ pub struct Config {
 pub(crate) struct Registry {
     pub(crate) buses: BTreeMap<BusName, Bus>,
     pub(crate) queues: BTreeMap<QueueName, Arc<QueueCell>>,
+    pub(crate) connections: BTreeMap<String, destinations::ConnectionDef>,
+    pub(crate) destinations: BTreeMap<String, destinations::ApiDestinationDef>,
 }
 
 pub(crate) struct Inner {
@@ -53,6 +57,11 @@ pub(crate) struct Inner {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) writer: Writer,
     registry: RwLock<Registry>,
+    pub(crate) http: Option<Arc<dyn delivery::HttpClient>>,
+    pub(crate) limiters: delivery::Limiters,
+    next_delivery: std::sync::atomic::AtomicU64,
+    /// Deliveries read back at start, scheduled when the background work starts.
+    resumed: std::sync::Mutex<Vec<delivery::Delivery>>,
 }
 
 /// The engine; cheap to clone.
@@ -75,17 +84,38 @@ impl WriterThread {
 }
 
 impl Engine {
-    /// Reads the store back and starts the engine on it.
+    /// Reads the store back and starts the engine on it. `http` makes the calls to HTTP
+    /// targets (none: such deliveries fail).
     pub fn open(
         config: Config,
         mut store: Box<dyn Store>,
         clock: Arc<dyn Clock>,
+        http: Option<Arc<dyn delivery::HttpClient>>,
     ) -> Result<(Engine, WriterThread), Error> {
-        let snapshot = store.load().map_err(|err| {
+        let mut snapshot = store.load().map_err(|err| {
             tracing::error!(error = %err, "cannot read the store");
             Error::new(Kind::Internal, format!("cannot read the store: {err}"))
         })?;
         let now = clock.now_ms();
+        let mut resumed = Vec::new();
+        let mut last_delivery = 0;
+        for stored in std::mem::take(&mut snapshot.deliveries) {
+            last_delivery = last_delivery.max(stored.id);
+            match serde_json::from_slice::<delivery::Delivery>(&stored.body) {
+                Ok(mut d) => {
+                    d.id = stored.id;
+                    d.due_at = stored.due_at;
+                    resumed.push(d);
+                }
+                Err(err) => {
+                    tracing::error!(error = %err, delivery = stored.id, "stored delivery is unreadable");
+                    return Err(Error::new(
+                        Kind::Internal,
+                        format!("stored delivery {} is unreadable: {err}", stored.id),
+                    ));
+                }
+            }
+        }
         let registry = Registry::restore(&config, snapshot, now)?;
         let (writer, thread) = Writer::start(store).map_err(|err| {
             tracing::error!(error = %err, "cannot start the writer thread");
@@ -97,6 +127,10 @@ impl Engine {
                 clock,
                 writer,
                 registry: RwLock::new(registry),
+                http,
+                limiters: delivery::Limiters::default(),
+                next_delivery: std::sync::atomic::AtomicU64::new(last_delivery.max(now) + 1),
+                resumed: std::sync::Mutex::new(resumed),
             }),
         };
         engine.ensure_default_bus();
@@ -115,6 +149,14 @@ impl Engine {
 
     pub(crate) fn now(&self) -> u64 {
         self.inner.clock.now_ms()
+    }
+
+    /// A new delivery id: unique and increasing, also across restarts (they start above
+    /// both the largest stored id and the clock in ms).
+    pub(crate) fn delivery_id(&self) -> u64 {
+        self.inner
+            .next_delivery
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     }
 
     pub(crate) fn read(&self) -> RwLockReadGuard<'_, Registry> {
@@ -137,6 +179,14 @@ impl Engine {
         &self,
         shutdown: tokio::sync::watch::Receiver<bool>,
     ) -> tokio::task::JoinHandle<()> {
+        let resumed = std::mem::take(
+            &mut *self
+                .inner
+                .resumed
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        self.resume_deliveries(resumed);
         let weak = Arc::downgrade(&self.inner);
         let mut shutdown = shutdown;
         tokio::spawn(async move {
@@ -187,7 +237,15 @@ impl Registry {
                     let cell = QueueCell::from_def(&config.scope, def)?;
                     registry.queues.insert(cell.name.clone(), Arc::new(cell));
                 }
-                eddy_store::ResourceKind::ApiDestination | eddy_store::ResourceKind::Connection => {
+                eddy_store::ResourceKind::ApiDestination => {
+                    let def: destinations::ApiDestinationDef =
+                        serde_json::from_slice(&body).map_err(corrupt)?;
+                    registry.destinations.insert(def.name.clone(), def);
+                }
+                eddy_store::ResourceKind::Connection => {
+                    let def: destinations::ConnectionDef =
+                        serde_json::from_slice(&body).map_err(corrupt)?;
+                    registry.connections.insert(def.name.clone(), def);
                 }
             }
         }

@@ -137,6 +137,7 @@ pub(crate) fn decode_message(
 pub(crate) struct Plan {
     pub(crate) ops: Vec<Op>,
     sends: Vec<(Arc<QueueCell>, Vec<u64>)>,
+    deliveries: Vec<crate::delivery::Delivery>,
 }
 
 impl Plan {
@@ -167,15 +168,30 @@ impl Plan {
             return Ok(());
         }
         let sends = self.sends;
+        let deliveries = self.deliveries;
+        let scheduler = engine.clone();
+        let runtime = tokio::runtime::Handle::current();
         let ack = engine.inner.writer.commit_then(
             self.ops,
             Box::new(move |committed| {
                 for (cell, seqs) in &sends {
                     cell.finish_sends(seqs, committed);
                 }
+                if committed && !deliveries.is_empty() {
+                    let _guard = runtime.enter();
+                    for delivery in deliveries {
+                        scheduler.schedule(delivery);
+                    }
+                }
             }),
         );
         ack.wait().await
+    }
+
+    /// Adds a delivery to an HTTP target; it starts once the plan is committed.
+    pub(crate) fn deliver(&mut self, delivery: crate::delivery::Delivery) {
+        self.ops.push(delivery.op());
+        self.deliveries.push(delivery);
     }
 }
 

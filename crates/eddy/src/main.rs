@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod config;
+mod http_client;
 mod serve;
 
 fn main() -> std::process::ExitCode {

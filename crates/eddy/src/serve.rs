@@ -48,9 +48,14 @@ async fn run(config: Config) -> anyhow::Result<()> {
         },
         ..EngineConfig::default()
     };
-    let (engine, writer) = Engine::open(engine_config, Box::new(store), Arc::new(SystemClock))
-        .map_err(|e| anyhow::anyhow!("{e}"))
-        .context("cannot start the engine")?;
+    let (engine, writer) = Engine::open(
+        engine_config,
+        Box::new(store),
+        Arc::new(SystemClock),
+        Some(Arc::new(crate::http_client::Hyper::new())),
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))
+    .context("cannot start the engine")?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;

@@ -23,7 +23,7 @@ pub async fn handle(engine: &Engine, operation: &str, body: &[u8]) -> Response {
 }
 
 /// Engine error kinds in EventBridge's shapes.
-fn error(err: Error) -> AwsError {
+pub(crate) fn error(err: Error) -> AwsError {
     let kind = match err.kind {
         Kind::NotFound => "ResourceNotFoundException",
         Kind::AlreadyExists => "ResourceAlreadyExistsException",
@@ -39,11 +39,11 @@ fn error(err: Error) -> AwsError {
     AwsError::new(kind, err.message)
 }
 
-fn serialization(message: String) -> AwsError {
+pub(crate) fn serialization(message: String) -> AwsError {
     AwsError::new("SerializationException", message)
 }
 
-fn required<'a>(value: &'a Option<String>, member: &str) -> Result<&'a str, AwsError> {
+pub(crate) fn required<'a>(value: &'a Option<String>, member: &str) -> Result<&'a str, AwsError> {
     value.as_deref().ok_or_else(|| {
         AwsError::new(
             "ValidationException",
@@ -257,6 +257,14 @@ async fn run(engine: &Engine, operation: &str, body: &[u8]) -> Result<Value, Aws
                 .map_err(error)?;
             Ok(json!({ "Tags": tags_out(&tags) }))
         }
+        "CreateConnection"
+        | "DescribeConnection"
+        | "DeleteConnection"
+        | "ListConnections"
+        | "CreateApiDestination"
+        | "DescribeApiDestination"
+        | "DeleteApiDestination"
+        | "ListApiDestinations" => super::destinations::run(engine, operation, body).await,
         other => Err(AwsError::new(
             "UnknownOperationException",
             format!("Unknown operation AWSEvents.{other}"),
@@ -296,7 +304,7 @@ async fn put_events(engine: &Engine, req: PutEvents) -> Result<Value, AwsError> 
     Ok(json!({ "FailedEntryCount": failed, "Entries": entries }))
 }
 
-fn seconds(ms: u64) -> f64 {
+pub(crate) fn seconds(ms: u64) -> f64 {
     ms as f64 / 1000.0
 }
 
@@ -356,7 +364,7 @@ fn tags_out(tags: &Tags) -> Vec<Value> {
         .collect()
 }
 
-fn pairs(
+pub(crate) fn pairs(
     map: Option<serde_json::Map<String, Value>>,
     member: &str,
 ) -> Result<Vec<(String, String)>, AwsError> {
@@ -451,7 +459,7 @@ fn target_out(t: &TargetDef) -> Value {
 }
 
 /// One page of `items` after `token` (an offset this server handed out).
-fn paginate<T>(
+pub(crate) fn paginate<T>(
     items: Vec<T>,
     limit: Option<i64>,
     token: Option<&str>,
@@ -478,7 +486,7 @@ fn paginate<T>(
     Ok((page, next))
 }
 
-fn with_token(mut value: Value, next: Option<String>) -> Value {
+pub(crate) fn with_token(mut value: Value, next: Option<String>) -> Value {
     if let Some(token) = next {
         value["NextToken"] = json!(token);
     }

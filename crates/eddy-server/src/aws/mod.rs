@@ -2,6 +2,7 @@
 //! (`AWSEvents.PutEvents`, `AmazonSQS.SendMessage`). Requests signed with any SigV4
 //! credentials are accepted (local mode: no authentication yet).
 
+mod destinations;
 pub mod events;
 pub mod sqs;
 
