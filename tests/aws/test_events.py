@@ -175,3 +175,104 @@ def test_rules_and_deliveries_survive_a_restart(data_dir):
         assert sorted(bodies, key=json.dumps) == sorted([{"before": True}, {"after": True}], key=json.dumps)
     finally:
         assert server.stop() == 0
+
+
+class FlakyEndpoint:
+    """A local HTTP server that answers `fail_status` to the first `failures` requests, then
+    200; it records every request."""
+
+    def __init__(self, failures, fail_status=500):
+        import http.server
+        import threading
+
+        self.failures = failures
+        self.requests = []
+        endpoint = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("content-length", "0")))
+                endpoint.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
+                status = fail_status if len(endpoint.requests) <= endpoint.failures else 200
+                self.send_response(status)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+def api_destination(events, name, url):
+    connection = events.create_connection(
+        Name=f"{name}-conn",
+        AuthorizationType="API_KEY",
+        AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "secret"}},
+    )["ConnectionArn"]
+    return events.create_api_destination(
+        Name=name, ConnectionArn=connection, InvocationEndpoint=url + "/hook/*", HttpMethod="POST", InvocationRateLimitPerSecond=100
+    )["ApiDestinationArn"]
+
+
+def test_http_target_retries_until_success(events):
+    endpoint = FlakyEndpoint(failures=2, fail_status=503)
+    try:
+        arn = api_destination(events, "flaky", endpoint.url)
+        events.put_rule(Name="to-http", EventPattern=json.dumps({"source": ["shop"]}))
+        events.put_targets(
+            Rule="to-http",
+            Targets=[{"Id": "h", "Arn": arn, "HttpParameters": {"PathParameterValues": ["orders"], "HeaderParameters": {"x-extra": "1"}}}],
+        )
+        events.put_events(Entries=[entry({"n": 1})])
+        wait_for(lambda: len(endpoint.requests) >= 3, timeout=20)
+        last = endpoint.requests[-1]
+        assert last["path"] == "/hook/orders"
+        assert last["headers"]["x-api-key"] == "secret" and last["headers"]["x-extra"] == "1"
+        assert json.loads(last["body"])["detail"] == {"n": 1}
+    finally:
+        endpoint.close()
+
+
+def test_http_target_dead_letters_after_retry_policy(events, sqs):
+    endpoint = FlakyEndpoint(failures=1000, fail_status=500)
+    try:
+        dlq_url, dlq_arn = queue(sqs, "http-dlq")
+        arn = api_destination(events, "down", endpoint.url)
+        events.put_rule(Name="to-down", EventPattern=json.dumps({"source": ["shop"]}))
+        events.put_targets(
+            Rule="to-down",
+            Targets=[{"Id": "h", "Arn": arn, "RetryPolicy": {"MaximumRetryAttempts": 1}, "DeadLetterConfig": {"Arn": dlq_arn}}],
+        )
+        events.put_events(Entries=[entry({"n": 7})])
+        message = receive_all(sqs, dlq_url, 1, MessageAttributeNames=["All"])[0]
+        attrs = {k: v["StringValue"] for k, v in message["MessageAttributes"].items()}
+        assert attrs["EXHAUSTED_RETRY_CONDITION"] == "MaximumRetryAttempts"
+        assert attrs["RETRY_ATTEMPTS"] == "1"
+        assert attrs["RULE_ARN"].endswith(":rule/to-down") and attrs["TARGET_ARN"] == arn
+        assert "500" in attrs["ERROR_MESSAGE"]
+        assert json.loads(message["Body"])["detail"] == {"n": 7}
+        assert len(endpoint.requests) == 2
+    finally:
+        endpoint.close()
+
+
+def test_http_client_error_is_not_retried(events, sqs):
+    endpoint = FlakyEndpoint(failures=1000, fail_status=400)
+    try:
+        dlq_url, dlq_arn = queue(sqs, "http-400-dlq")
+        arn = api_destination(events, "bad-request", endpoint.url)
+        events.put_rule(Name="to-400", EventPattern=json.dumps({"source": ["shop"]}))
+        events.put_targets(Rule="to-400", Targets=[{"Id": "h", "Arn": arn, "DeadLetterConfig": {"Arn": dlq_arn}}])
+        events.put_events(Entries=[entry({"n": 8})])
+        message = receive_all(sqs, dlq_url, 1, MessageAttributeNames=["All"])[0]
+        attrs = {k: v["StringValue"] for k, v in message["MessageAttributes"].items()}
+        assert attrs["RETRY_ATTEMPTS"] == "0" and "EXHAUSTED_RETRY_CONDITION" not in attrs
+        assert len(endpoint.requests) == 1
+    finally:
+        endpoint.close()
