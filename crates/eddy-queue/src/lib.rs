@@ -8,6 +8,40 @@
 //! Main types: [`QueueConfig`] (validated queue attributes), [`Queue`] (one queue's messages),
 //! [`NewMessage`] / [`StoredMessage`] (a message as sent and as stored), [`Error`] (SQS's error
 //! codes and messages). Depends on no other Eddy crate.
+//!
+//! ```
+//! use eddy_queue::{Change, NewMessage, Queue, QueueConfig, ReceiveRequest};
+//!
+//! let mut queue = Queue::new("jobs", "arn:aws:sqs:us-east-1:000000000000:jobs", QueueConfig::new(false));
+//! let now = 1_700_000_000_000;
+//! let sent = queue
+//!     .send(
+//!         NewMessage {
+//!             message_id: "5fea7756-0ea4-451a-a703-a558b933e274".into(),
+//!             body: "This is a test message".into(),
+//!             attributes: vec![],
+//!             system_attributes: vec![],
+//!             delay_seconds: None,
+//!             group_id: None,
+//!             deduplication_id: None,
+//!             sender_id: "AIDAEXAMPLE".into(),
+//!         },
+//!         now,
+//!     )
+//!     .expect("a valid message");
+//! assert_eq!(sent.md5_of_body, "fafb00f5732ab283681e124bf8747ed1");
+//! // The engine persists the `Put`, then commits the send.
+//! assert!(matches!(queue.take_changes().as_slice(), [Change::Put(_)]));
+//! queue.commit_send(sent.seq);
+//!
+//! let request = ReceiveRequest { max_messages: 10, visibility_timeout: None, receive_request_attempt_id: None };
+//! let received = queue.receive(&request, now).expect("valid request").messages;
+//! assert_eq!(received.len(), 1);
+//! // In flight for the queue's 30 s visibility timeout.
+//! assert!(queue.receive(&request, now + 29_999).expect("valid request").messages.is_empty());
+//! queue.delete(&received[0].receipt_handle, now + 1_000).expect("a valid handle");
+//! assert!(queue.is_empty());
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

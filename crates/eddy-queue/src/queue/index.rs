@@ -33,11 +33,8 @@ impl Queue {
             self.timed.insert((m.visible_at, seq));
             if m.receive_count > 0 {
                 self.timed_inflight += 1;
-                if self.config.fifo {
-                    let gid = group_key(m).to_string();
-                    if let Some(g) = self.groups.get_mut(&gid) {
-                        g.inflight += 1;
-                    }
+                if let Some(g) = self.groups.get_mut(group_key(m)) {
+                    g.inflight += 1;
                 }
             }
         } else if !self.config.fifo {
@@ -53,11 +50,8 @@ impl Queue {
         if self.timed.remove(&(m.visible_at, seq)) {
             if m.receive_count > 0 {
                 self.timed_inflight -= 1;
-                if self.config.fifo {
-                    let gid = group_key(m).to_string();
-                    if let Some(g) = self.groups.get_mut(&gid) {
-                        g.inflight = g.inflight.saturating_sub(1);
-                    }
+                if let Some(g) = self.groups.get_mut(group_key(m)) {
+                    g.inflight = g.inflight.saturating_sub(1);
                 }
             }
         } else {
