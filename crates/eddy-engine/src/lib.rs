@@ -15,6 +15,7 @@ pub mod clock;
 pub mod delivery;
 pub mod destinations;
 pub mod error;
+mod moves;
 pub mod queues;
 pub mod resources;
 pub mod writer;
@@ -62,6 +63,8 @@ pub(crate) struct Inner {
     next_delivery: std::sync::atomic::AtomicU64,
     /// Deliveries read back at start, scheduled when the background work starts.
     resumed: std::sync::Mutex<Vec<delivery::Delivery>>,
+    /// Message move tasks, recent first kept per source.
+    pub(crate) moves: std::sync::Mutex<Vec<queues::MoveTask>>,
 }
 
 /// The engine; cheap to clone.
@@ -131,6 +134,7 @@ impl Engine {
                 limiters: delivery::Limiters::default(),
                 next_delivery: std::sync::atomic::AtomicU64::new(last_delivery.max(now) + 1),
                 resumed: std::sync::Mutex::new(resumed),
+                moves: std::sync::Mutex::new(Vec::new()),
             }),
         };
         engine.ensure_default_bus();

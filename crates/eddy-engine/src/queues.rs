@@ -167,11 +167,17 @@ impl Plan {
         if self.ops.is_empty() {
             return Ok(());
         }
+        self.start(engine).wait().await
+    }
+
+    /// Submits the plan for commit without waiting for it; what follows the commit
+    /// (receivable sends, scheduled deliveries) happens on the writer thread.
+    pub(crate) fn start(self, engine: &Engine) -> crate::writer::Ack {
         let sends = self.sends;
         let deliveries = self.deliveries;
         let scheduler = engine.clone();
         let runtime = tokio::runtime::Handle::current();
-        let ack = engine.inner.writer.commit_then(
+        engine.inner.writer.commit_then(
             self.ops,
             Box::new(move |committed| {
                 for (cell, seqs) in &sends {
@@ -184,8 +190,7 @@ impl Plan {
                     }
                 }
             }),
-        );
-        ack.wait().await
+        )
     }
 
     /// Adds a delivery to an HTTP target; it starts once the plan is committed.
@@ -247,6 +252,10 @@ pub struct MoveTask {
     pub source_arn: String,
     /// Where messages go; `None` means back to the queues they came from.
     pub destination_arn: Option<String>,
+    /// MaxNumberOfMessagesPerSecond, if given.
+    pub max_per_second: Option<u32>,
+    /// Why it failed, if it did.
+    pub failure: Option<String>,
     /// How many moved so far.
     pub moved: u64,
     /// How many were in the DLQ when the task started.
@@ -526,13 +535,16 @@ impl Engine {
                     messages,
                     dead_lettered,
                 } = queue.receive(&request, now)?;
-                let mut ops = Vec::new();
-                ops_of(cell.name.as_str(), queue.take_changes(), &mut ops);
-                self.inner.writer.submit(ops);
+                let mut plan = Plan::default();
+                ops_of(cell.name.as_str(), queue.take_changes(), &mut plan.ops);
                 let next = queue.next_change(now);
                 drop(queue);
                 if !dead_lettered.is_empty() {
-                    self.dead_letter_moved(&cell, dead_lettered, now);
+                    // In the same commit as their removal from this queue: never lost.
+                    self.dead_letter_moved(&cell, dead_lettered, now, &mut plan);
+                }
+                if !plan.ops.is_empty() {
+                    drop(plan.start(self));
                 }
                 (messages, next)
             };
@@ -550,7 +562,13 @@ impl Engine {
 
     /// Messages a receive took out of `source` because they were received too often: into
     /// the dead-letter queue of its redrive policy (dropped with a warning if it is gone).
-    fn dead_letter_moved(&self, source: &QueueCell, messages: Vec<StoredMessage>, now: u64) {
+    fn dead_letter_moved(
+        &self,
+        source: &QueueCell,
+        messages: Vec<StoredMessage>,
+        now: u64,
+        plan: &mut Plan,
+    ) {
         let target = source
             .lock()
             .config()
@@ -561,18 +579,10 @@ impl Engine {
             tracing::warn!(queue = %source.name, count = messages.len(), "dead-letter queue missing; messages dropped");
             return;
         };
-        let mut plan = Plan::default();
         for mut message in messages {
             message.dead_letter_source_arn = Some(source.arn.clone());
-            let result = plan.insert_moved(&dlq, message, now);
-            if let Err(err) = result {
-                tracing::warn!(queue = %dlq.name, error = %err, "message not moved to the dead-letter queue");
-            }
+            plan.insert_moved(&dlq, message, now);
         }
-        let engine = self.clone();
-        tokio::spawn(async move {
-            let _ = plan.commit(&engine).await;
-        });
     }
 
     /// DeleteMessage / DeleteMessageBatch.
@@ -708,29 +718,16 @@ const KNOWN_ATTRIBUTES: &[&str] = &[
 
 impl Plan {
     /// Adds a message that moves from one queue to another (dead-lettering, move tasks),
-    /// keeping its id, body and attributes.
-    pub(crate) fn insert_moved(
-        &mut self,
-        cell: &Arc<QueueCell>,
-        message: StoredMessage,
-        now: u64,
-    ) -> Result<Sent, Error> {
-        let fifo = cell.lock().config().fifo;
-        let new = NewMessage {
-            message_id: message.message_id,
-            body: message.body,
-            attributes: message.attributes,
-            system_attributes: message.system_attributes,
-            delay_seconds: None,
-            group_id: if fifo {
-                message.group_id.or_else(|| Some("default".to_owned()))
-            } else {
-                None
-            },
-            deduplication_id: if fifo { message.deduplication_id } else { None },
-            sender_id: message.sender_id,
-        };
-        self.send(cell, new, now)
+    /// keeping its id, body, attributes and send time; its receivers are woken after the
+    /// commit.
+    pub(crate) fn insert_moved(&mut self, cell: &Arc<QueueCell>, message: StoredMessage, now: u64) {
+        let mut queue = cell.lock();
+        queue.accept_moved(message, now);
+        ops_of(cell.name.as_str(), queue.take_changes(), &mut self.ops);
+        drop(queue);
+        if !self.sends.iter().any(|(c, _)| Arc::ptr_eq(c, cell)) {
+            self.sends.push((Arc::clone(cell), Vec::new()));
+        }
     }
 }
 

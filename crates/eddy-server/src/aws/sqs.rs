@@ -453,6 +453,64 @@ async fn run(engine: &Engine, host: &str, operation: &str, body: &[u8]) -> Resul
                 json!({ "Tags": tags })
             })
         }
+        "StartMessageMoveTask" => {
+            let req: StartMove = decode(body, serialization)?;
+            let source = req.source_arn.ok_or_else(|| missing("SourceArn"))?;
+            let handle = engine
+                .start_move_task(
+                    &source,
+                    req.destination_arn,
+                    req.max_number_of_messages_per_second,
+                )
+                .map_err(error)?;
+            Ok(json!({ "TaskHandle": handle }))
+        }
+        "ListMessageMoveTasks" => {
+            let req: ListMoves = decode(body, serialization)?;
+            let source = req.source_arn.ok_or_else(|| missing("SourceArn"))?;
+            let max = req.max_results.unwrap_or(1);
+            if !(1..=10).contains(&max) {
+                return Err(sqs_error(
+                    "InvalidParameterValue",
+                    format!("Value {max} for parameter MaxResults is invalid. Reason: You must enter a number that's between 1 and 10."),
+                ));
+            }
+            let tasks = engine
+                .list_move_tasks(&source, usize::try_from(max).unwrap_or(1))
+                .map_err(error)?;
+            let results: Vec<Value> = tasks
+                .iter()
+                .map(|t| {
+                    let mut out = json!({
+                        "Status": t.status,
+                        "SourceArn": t.source_arn,
+                        "ApproximateNumberOfMessagesMoved": t.moved,
+                        "ApproximateNumberOfMessagesToMove": t.to_move,
+                        "StartedTimestamp": t.started_at,
+                    });
+                    if t.status == "RUNNING" {
+                        out["TaskHandle"] = json!(t.handle);
+                    }
+                    if let Some(d) = &t.destination_arn {
+                        out["DestinationArn"] = json!(d);
+                    }
+                    if let Some(n) = t.max_per_second {
+                        out["MaxNumberOfMessagesPerSecond"] = json!(n);
+                    }
+                    if let Some(f) = &t.failure {
+                        out["FailureReason"] = json!(f);
+                    }
+                    out
+                })
+                .collect();
+            Ok(json!({ "Results": results }))
+        }
+        "CancelMessageMoveTask" => {
+            let req: CancelMove = decode(body, serialization)?;
+            let handle = req.task_handle.ok_or_else(|| missing("TaskHandle"))?;
+            let moved = engine.cancel_move_task(&handle).map_err(error)?;
+            Ok(json!({ "ApproximateNumberOfMessagesMoved": moved }))
+        }
         other => Err(sqs_error(
             "UnsupportedOperation",
             format!("Unknown operation AmazonSQS.{other}"),
@@ -770,4 +828,25 @@ struct TagQueue {
 struct UntagQueue {
     queue_url: Option<String>,
     tag_keys: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct StartMove {
+    source_arn: Option<String>,
+    destination_arn: Option<String>,
+    max_number_of_messages_per_second: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListMoves {
+    source_arn: Option<String>,
+    max_results: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CancelMove {
+    task_handle: Option<String>,
 }
