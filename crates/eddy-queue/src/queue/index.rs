@@ -49,7 +49,7 @@ impl Queue {
         };
         if self.timed.remove(&(m.visible_at, seq)) {
             if m.receive_count > 0 {
-                self.timed_inflight -= 1;
+                self.timed_inflight = self.timed_inflight.saturating_sub(1);
                 if let Some(g) = self.groups.get_mut(group_key(m)) {
                     g.inflight = g.inflight.saturating_sub(1);
                 }
@@ -87,7 +87,7 @@ impl Queue {
             };
             let was_inflight = m.receive_count > 0;
             if was_inflight {
-                self.timed_inflight -= 1;
+                self.timed_inflight = self.timed_inflight.saturating_sub(1);
             }
             if self.config.fifo {
                 let gid = group_key(m).to_string();

@@ -182,7 +182,7 @@ impl Queue {
             }
         }
         let seq = self.next_seq;
-        self.next_seq += 1;
+        self.next_seq = self.next_seq.saturating_add(1);
         let delay = if self.config.fifo {
             self.config.delay_seconds
         } else {
@@ -444,12 +444,13 @@ impl Queue {
                 _ => matured_delayed += 1,
             }
         }
-        let timed_delayed = self.timed.len() - self.timed_inflight;
+        let timed_delayed = self.timed.len().saturating_sub(self.timed_inflight);
+        let visible =
+            self.slots.len().saturating_sub(self.timed.len()) + matured_inflight + matured_delayed;
         Counts {
-            visible: (self.slots.len() - self.timed.len() + matured_inflight + matured_delayed)
-                as u64,
-            not_visible: (self.timed_inflight - matured_inflight) as u64,
-            delayed: (timed_delayed - matured_delayed) as u64,
+            visible: visible as u64,
+            not_visible: self.timed_inflight.saturating_sub(matured_inflight) as u64,
+            delayed: timed_delayed.saturating_sub(matured_delayed) as u64,
         }
     }
 
@@ -499,7 +500,7 @@ impl Queue {
     pub fn accept_moved(&mut self, mut msg: StoredMessage, now: Millis) -> u64 {
         self.clock = self.clock.max(now);
         let seq = self.next_seq;
-        self.next_seq += 1;
+        self.next_seq = self.next_seq.saturating_add(1);
         msg.seq = seq;
         msg.visible_at = now;
         msg.receive_count = 0;

@@ -1,5 +1,6 @@
 //! Property tests against simple models: random sends, receives, deletes, visibility changes and
-//! clock moves never lose a message, never hand out one in flight, and keep the counts right.
+//! clock moves never lose a message, never hand out one in flight, and keep the counts right;
+//! arbitrary input never panics.
 
 use std::collections::BTreeMap;
 
@@ -196,5 +197,78 @@ proptest! {
             let total: usize = groups.values().map(Vec::len).sum();
             prop_assert_eq!(q.len(), total);
         }
+    }
+}
+
+fn text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        ".{0,40}",
+        "[a-zA-Z0-9._-]{0,12}",
+        Just(String::new()),
+        Just("String".to_string()),
+        Just("Number".to_string()),
+        Just("Binary.x".to_string()),
+        Just("AWSTraceHeader".to_string()),
+    ]
+}
+
+fn attribute() -> impl Strategy<Value = crate::MessageAttribute> {
+    (
+        text(),
+        text(),
+        prop_oneof![
+            text().prop_map(crate::AttributeValue::String),
+            proptest::collection::vec(any::<u8>(), 0..8).prop_map(crate::AttributeValue::Binary)
+        ],
+    )
+        .prop_map(|(name, data_type, value)| crate::MessageAttribute {
+            name,
+            data_type,
+            value,
+        })
+}
+
+proptest! {
+    #[test]
+    fn arbitrary_input_never_panics(
+        fifo in any::<bool>(),
+        config in proptest::collection::vec((text(), text()), 0..4),
+        body in text(),
+        attributes in proptest::collection::vec(attribute(), 0..12),
+        system_attributes in proptest::collection::vec(attribute(), 0..2),
+        group in proptest::option::of(text()),
+        dedup in proptest::option::of(text()),
+        delay in proptest::option::of(any::<u32>()),
+        handle in text(),
+        timeout in any::<u32>(),
+        max in any::<u32>(),
+        attempt in proptest::option::of(text()),
+        now in any::<u64>(),
+    ) {
+        let mut c = QueueConfig::new(fifo);
+        let _ = c.apply(&config, true);
+        let _ = c.apply(&config, false);
+        let _ = c.attributes();
+        let mut q = Queue::new("q", "arn:aws:sqs:us-east-1:000000000000:q", c);
+        let msg = NewMessage {
+            message_id: "m".into(), body, attributes, system_attributes, delay_seconds: delay,
+            group_id: group, deduplication_id: dedup, sender_id: "s".into(),
+        };
+        if let Ok(sent) = q.send(msg, now) {
+            q.commit_send(sent.seq);
+        }
+        let r = ReceiveRequest { max_messages: max, visibility_timeout: Some(timeout), receive_request_attempt_id: attempt };
+        if let Ok(got) = q.receive(&r, now) {
+            for m in got.messages {
+                let _ = q.change_visibility(&m.receipt_handle, timeout, now);
+                let _ = q.delete(&m.receipt_handle, now);
+            }
+        }
+        let _ = q.delete(&handle, now);
+        let _ = q.change_visibility(&handle, timeout, now);
+        q.expire(now);
+        let _ = q.counts(now);
+        let _ = q.next_change(now);
+        let _ = q.take_for_move(3, now);
     }
 }
