@@ -182,10 +182,10 @@ fn check_attribute(attr: &MessageAttribute) -> Result<(), Error> {
     let name = attr.name.as_str();
     if name.is_empty() {
         return Err(Error::InvalidParameterValue(
-            "The request must contain non-empty message attribute name.".into(),
+            "The request must contain non-empty message (user) attribute names.".into(),
         ));
     }
-    if name.len() > 256 {
+    if name.len() >= 256 {
         return Err(Error::InvalidParameterValue(
             "Message (user) attribute names must be shorter than 256 Bytes".into(),
         ));
@@ -216,18 +216,18 @@ fn check_data_type_and_value(attr: &MessageAttribute, what: &str) -> Result<(), 
     let name = attr.name.as_str();
     let data_type = attr.data_type.as_str();
     if data_type.is_empty() {
-        return Err(Error::InvalidParameterValue(format!(
-            "The message attribute '{name}' must contain non-empty message attribute type."
-        )));
+        return Err(Error::InvalidParameterValue(
+            "Missing required parameter DataType".into(),
+        ));
     }
-    if data_type.len() > 256 {
+    if data_type.len() >= 256 {
         return Err(Error::InvalidParameterValue(format!(
             "{what} types must be shorter than 256 Bytes"
         )));
     }
     let base = base_type(data_type).ok_or_else(|| {
         Error::InvalidParameterValue(format!(
-            "The message attribute '{name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String."
+            "Type for parameter MessageAttributes.Attribute_name.DataType must be prefixed with \"String\", \"Binary\", or \"Number\", but was: {data_type}"
         ))
     })?;
     match (&attr.value, base) {
@@ -417,15 +417,28 @@ mod tests {
         assert!(err(attr("x.", "String", s("x")))
             .to_string()
             .contains("reserved"));
-        assert!(err(attr("x", "Strin", s("x")))
-            .to_string()
-            .contains("invalid message attribute type"));
+        assert_eq!(
+            err(attr("x", "Strin", s("x"))).to_string(),
+            r#"Type for parameter MessageAttributes.Attribute_name.DataType must be prefixed with "String", "Binary", or "Number", but was: Strin"#
+        );
         assert!(err(attr("x", "String.", s("x")))
             .to_string()
-            .contains("invalid message attribute type"));
-        assert!(err(attr("x", "", s("x")))
+            .contains("must be prefixed"));
+        assert_eq!(
+            err(attr("x", "", s("x"))).to_string(),
+            "Missing required parameter DataType"
+        );
+        assert!(err(attr("", "String", s("x")))
             .to_string()
-            .contains("non-empty message attribute type"));
+            .contains("non-empty message (user) attribute names"));
+        assert!(err(attr(&"a".repeat(256), "String", s("x")))
+            .to_string()
+            .contains("shorter than 256 Bytes"));
+        assert!(check_attributes(&[attr(&"a".repeat(255), "String", s("x"))]).is_ok());
+        assert_eq!(
+            err(attr("Age", "Number", s("Hello"))).to_string(),
+            "Can't cast the value of message (user) attribute 'Age' to a number."
+        );
         assert!(err(attr("x", "Number", s("abc")))
             .to_string()
             .contains("to a number"));

@@ -151,7 +151,7 @@ impl Queue {
         }
     }
 
-    /// Whether the message `seq` is in flight (received and not yet visible again).
+    /// Whether `m` is in flight (received and not yet visible again).
     pub(super) fn in_flight(&self, m: &StoredMessage, now: Millis) -> bool {
         m.receive_count > 0 && m.visible_at > now
     }
