@@ -86,18 +86,46 @@ pub(crate) struct Trie {
 struct Node {
     children: FxHashMap<Box<[u8]>, u32>,
     /// The same children, for nodes with few: comparing a handful of keys beats hashing.
-    few: Vec<(Box<[u8]>, u32)>,
+    few: Vec<Few>,
     path: Option<PathId>,
+}
+
+/// A child of a node with few children, with what a comparison looks at first.
+#[derive(Debug)]
+struct Few {
+    /// The key's length and first 8 bytes (zero-padded), compared before anything else.
+    len: usize,
+    head: u64,
+    key: Box<[u8]>,
+    child: u32,
 }
 
 /// Up to this many children a node is searched by comparison, not by hash.
 const FEW: usize = 8;
 
+/// The first 8 bytes of `key`, zero-padded.
+#[inline(always)]
+fn head(key: &[u8]) -> u64 {
+    if key.len() >= 8 {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&key[..8]);
+        return u64::from_le_bytes(b);
+    }
+    // A byte at a time: a copy of variable length would be a call to `memcpy`.
+    key.iter().rev().fold(0u64, |h, &b| h << 8 | u64::from(b))
+}
+
 impl Node {
-    #[inline]
+    #[inline(always)]
     fn get(&self, key: &[u8]) -> Option<u32> {
         if self.children.len() <= FEW {
-            self.few.iter().find(|(k, _)| **k == *key).map(|&(_, c)| c)
+            let h = head(key);
+            self.few
+                .iter()
+                .find(|f| {
+                    f.len == key.len() && f.head == h && (f.len <= 8 || f.key[8..] == key[8..])
+                })
+                .map(|f| f.child)
         } else {
             self.children.get(key).copied()
         }
@@ -130,7 +158,12 @@ impl Trie {
                     self.nodes.push(Node::default());
                     let parent = &mut self.nodes[n];
                     parent.children.insert(seg.as_bytes().into(), c as u32);
-                    parent.few.push((seg.as_bytes().into(), c as u32));
+                    parent.few.push(Few {
+                        len: seg.len(),
+                        head: head(seg.as_bytes()),
+                        key: seg.as_bytes().into(),
+                        child: c as u32,
+                    });
                     c
                 }
             };
@@ -140,7 +173,10 @@ impl Trie {
         }
     }
 
-    fn child(&self, node: usize, key: &[u8]) -> Option<usize> {
+    /// The child of `node` under `key`; a key with a dot is also looked up as nested keys
+    /// when `dotted` (a plain event has none).
+    #[inline(always)]
+    fn child(&self, node: usize, key: &[u8], dotted: bool) -> Option<usize> {
         if node == 0 && key.is_empty() {
             // An empty key at the top adds nothing to the path (`{"": {"b": 1}}` is at
             // `b`, and `{"": 1}` at the empty path), as in `reference::flatten` and the
@@ -154,7 +190,9 @@ impl Trie {
         if let Some(c) = n.get(key) {
             return Some(c as usize);
         }
-        memchr::memchr(b'.', key)?;
+        if !dotted || !key.contains(&b'.') {
+            return None;
+        }
         // A dotted key in the event is the same path as nested keys.
         let mut at = node;
         for seg in key.split(|&b| b == b'.') {
@@ -174,6 +212,7 @@ pub(crate) fn scan(
     let mut s = Scanner {
         s: event,
         i: 0,
+        halt: Stop::Done,
         trie,
         trail: Vec::new(),
         arrays: 0,
@@ -190,9 +229,11 @@ pub(crate) fn scan(
         }
         .into());
     }
-    match s.value(0, 0, sink) {
-        Err(Stop::Done) => return Ok(()),
-        other => other?,
+    if s.value(0, 0, sink).is_err() {
+        return match s.halt {
+            Stop::Done => Ok(()),
+            other => Err(other),
+        };
     }
     s.ws();
     if s.i != event.len() {
@@ -201,9 +242,15 @@ pub(crate) fn scan(
     Ok(())
 }
 
+/// A scan is stopping; why is in [`Scanner::halt`]. (A one-byte error keeps the results
+/// of the scanner's functions in registers.)
+struct Halt;
+
 struct Scanner<'a, 't> {
     s: &'a [u8],
     i: usize,
+    /// Why the scan stopped, once a function has returned [`Halt`].
+    halt: Stop,
     mode: Mode,
     /// Named paths without a leaf yet.
     unseen: usize,
@@ -212,6 +259,38 @@ struct Scanner<'a, 't> {
     trie: &'t Trie,
     trail: Vec<(u32, u32)>,
     arrays: u32,
+}
+
+/// The offset from `from` of the first `"` or `\\` in `s[from..]`. Most strings in events
+/// are short, so it looks at 8 bytes at a time itself (a call to `memchr2` costs more than
+/// the search) and hands only long strings to `memchr2`.
+#[inline(always)]
+fn quote_or_backslash(s: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = from;
+    let limit = s.len().min(from + 32);
+    while i + 8 <= limit {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&s[i..i + 8]);
+        let w = u64::from_le_bytes(b);
+        // A byte of `q` or `e` is zero where `w` has a quote or backslash; the lowest
+        // flagged byte is exact (borrows only flag bytes above a true zero).
+        let q = w ^ (ONES * u64::from(b'"'));
+        let e = w ^ (ONES * u64::from(b'\\'));
+        let found = (q.wrapping_sub(ONES) & !q | e.wrapping_sub(ONES) & !e) & HIGH;
+        if found != 0 {
+            return Some(i - from + (found.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    if i + 8 <= s.len() {
+        return memchr::memchr2(b'"', b'\\', &s[i..]).map(|k| i - from + k);
+    }
+    s[i..]
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\')
+        .map(|k| i - from + k)
 }
 
 /// Bytes that end a number or literal.
@@ -225,18 +304,27 @@ impl<'a> Scanner<'a, '_> {
         self.s.get(self.i).copied()
     }
 
-    #[inline]
+    #[inline(always)]
     fn ws(&mut self) {
         while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.s.get(self.i) {
             self.i += 1;
         }
     }
 
-    fn syntax(&self, what: &'static str) -> Stop {
-        Stop::Error(ScanError::Syntax(what, self.i))
+    #[cold]
+    fn syntax(&mut self, what: &'static str) -> Halt {
+        self.halt = Stop::Error(ScanError::Syntax(what, self.i));
+        Halt
     }
 
-    fn expect(&mut self, b: u8, what: &'static str) -> Result<(), Stop> {
+    #[cold]
+    fn stop(&mut self, why: Stop) -> Halt {
+        self.halt = why;
+        Halt
+    }
+
+    #[inline(always)]
+    fn expect(&mut self, b: u8, what: &'static str) -> Result<(), Halt> {
         self.ws();
         if self.peek() == Some(b) {
             self.i += 1;
@@ -247,13 +335,13 @@ impl<'a> Scanner<'a, '_> {
     }
 
     /// The string at `i` (which is a quote): its raw contents and whether it has escapes.
-    #[inline]
-    fn string(&mut self) -> Result<(&'a [u8], bool), Stop> {
+    #[inline(always)]
+    fn string(&mut self) -> Result<(&'a [u8], bool), Halt> {
         let start = self.i + 1;
         let mut j = start;
         let mut escaped = false;
         loop {
-            match memchr::memchr2(b'"', b'\\', &self.s[j..]) {
+            match quote_or_backslash(self.s, j) {
                 Some(k) if self.s[j + k] == b'"' => {
                     let end = j + k;
                     self.i = end + 1;
@@ -274,9 +362,9 @@ impl<'a> Scanner<'a, '_> {
     }
 
     /// A value for `node` at nesting `depth`.
-    fn value(&mut self, node: usize, depth: usize, sink: &mut impl Sink) -> Result<(), Stop> {
+    fn value(&mut self, node: usize, depth: usize, sink: &mut impl Sink) -> Result<(), Halt> {
         if depth > MAX_EVENT_DEPTH {
-            return Err(ScanError::TooDeep.into());
+            return Err(self.stop(ScanError::TooDeep.into()));
         }
         self.ws();
         let Some(b) = self.peek() else {
@@ -291,7 +379,7 @@ impl<'a> Scanner<'a, '_> {
                     if sink.leaf(p, leaf, &self.trail) {
                         self.unseen -= 1;
                         if self.unseen == 0 && self.mode == Mode::Plain && self.trail.is_empty() {
-                            return Err(Stop::Done);
+                            return Err(self.stop(Stop::Done));
                         }
                     }
                 }
@@ -300,7 +388,8 @@ impl<'a> Scanner<'a, '_> {
         }
     }
 
-    fn scalar(&mut self) -> Result<RawLeaf<'a>, Stop> {
+    #[inline(always)]
+    fn scalar(&mut self) -> Result<RawLeaf<'a>, Halt> {
         let rest = &self.s[self.i..];
         let (leaf, len) = match rest[0] {
             b'"' => {
@@ -326,7 +415,7 @@ impl<'a> Scanner<'a, '_> {
         Ok(leaf)
     }
 
-    fn object(&mut self, node: usize, depth: usize, sink: &mut impl Sink) -> Result<(), Stop> {
+    fn object(&mut self, node: usize, depth: usize, sink: &mut impl Sink) -> Result<(), Halt> {
         self.i += 1;
         self.ws();
         if self.peek() == Some(b'}') {
@@ -349,7 +438,7 @@ impl<'a> Scanner<'a, '_> {
         descend: bool,
         frame: usize,
         sink: &mut impl Sink,
-    ) -> Result<(), Stop> {
+    ) -> Result<(), Halt> {
         loop {
             self.ws();
             if self.peek() != Some(b'"') {
@@ -357,6 +446,7 @@ impl<'a> Scanner<'a, '_> {
             }
             let (raw, escaped) = self.string()?;
             self.expect(b':', "expected ':'")?;
+            let dotted = self.mode != Mode::Plain;
             let child = if !descend {
                 None
             } else if escaped {
@@ -364,16 +454,16 @@ impl<'a> Scanner<'a, '_> {
                     self.s,
                     raw.as_ptr() as usize - self.s.as_ptr() as usize - 1,
                 ) {
-                    Ok((key, _)) => self.trie.child(node, key.as_bytes()),
+                    Ok((key, _)) => self.trie.child(node, key.as_bytes(), dotted),
                     Err(_) => return Err(self.syntax("invalid escape in key")),
                 }
             } else {
-                match self.trie.child(node, raw) {
+                match self.trie.child(node, raw, dotted) {
                     // A key that is not UTF-8 is read as `json::parse` reads it (bad
                     // sequences become U+FFFD), as the reference matcher sees it.
                     None if !raw.is_ascii() && std::str::from_utf8(raw).is_err() => self
                         .trie
-                        .child(node, String::from_utf8_lossy(raw).as_bytes()),
+                        .child(node, String::from_utf8_lossy(raw).as_bytes(), dotted),
                     found => found,
                 }
             };
@@ -381,7 +471,7 @@ impl<'a> Scanner<'a, '_> {
                 Some(c) => {
                     if self.mode == Mode::Full {
                         if self.keys[frame..].contains(&c) {
-                            return Err(Stop::Repeated);
+                            return Err(self.stop(Stop::Repeated));
                         }
                         self.keys.push(c);
                     }
@@ -401,7 +491,7 @@ impl<'a> Scanner<'a, '_> {
         }
     }
 
-    fn array(&mut self, node: usize, depth: usize, sink: &mut impl Sink) -> Result<(), Stop> {
+    fn array(&mut self, node: usize, depth: usize, sink: &mut impl Sink) -> Result<(), Halt> {
         self.i += 1;
         self.ws();
         if self.peek() == Some(b']') {
@@ -432,7 +522,7 @@ impl<'a> Scanner<'a, '_> {
     }
 
     /// Skips one value without decoding it, iteratively (no recursion however deep).
-    fn skip(&mut self) -> Result<(), Stop> {
+    fn skip(&mut self) -> Result<(), Halt> {
         self.ws();
         match self.peek() {
             Some(b'{' | b'[') => {}
@@ -450,7 +540,7 @@ impl<'a> Scanner<'a, '_> {
                 }
                 b'{' | b'[' => {
                     if depth >= MAX_EVENT_DEPTH {
-                        return Err(ScanError::TooDeep.into());
+                        return Err(self.stop(ScanError::TooDeep.into()));
                     }
                     open = (open << 1) | u128::from(b == b'{');
                     depth += 1;
@@ -477,6 +567,33 @@ impl<'a> Scanner<'a, '_> {
 #[cfg(test)]
 mod tests {
     use crate::{json, reference, Matcher, Pattern};
+
+    /// The word-at-a-time search agrees with a plain one wherever the quote or backslash
+    /// sits, whatever the bytes around it (high bytes included), short or long.
+    #[test]
+    fn quote_or_backslash_finds_the_first() {
+        for len in 0..80 {
+            for at in 0..=len {
+                for from in [0, 1, 7] {
+                    for (mark, fill) in [(b'"', b'a'), (b'\\', 0xff), (b'"', 0x5b), (b'\\', 0x21)] {
+                        let mut s = vec![fill; len];
+                        if at < len {
+                            s[at] = mark;
+                        }
+                        if from > len {
+                            continue;
+                        }
+                        let want = s[from..].iter().position(|&b| b == b'"' || b == b'\\');
+                        assert_eq!(
+                            super::quote_or_backslash(&s, from),
+                            want,
+                            "len {len} at {at} from {from}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 
     /// Regression (found by tests/properties.rs): an empty key at the top of an event was
     /// looked up as a trie segment, so `{"": {"b": 1}}` never reached the path `b` where

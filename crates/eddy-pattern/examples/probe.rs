@@ -1,0 +1,89 @@
+//! A quick, repeatable probe of the matching benchmark, for profiling and A/B checks: builds
+//! one rule set of `benches/matching` (same rules, same events), then times Eddy's
+//! `matches_plain` and quamina over the same spread of events, alternating, several rounds,
+//! and prints the best rate of each and their ratio.
+//!
+//! `cargo run --release -p eddy-pattern --example probe -- <set> <patterns> [rounds] [only]`
+//! where `only` is `eddy` (no quamina: for `perf record`) or `both` (the default).
+
+#[path = "../benches/matching/data.rs"]
+#[allow(dead_code)]
+mod data;
+#[path = "../benches/matching/engines.rs"]
+#[allow(dead_code)]
+mod engines;
+#[path = "../benches/matching/rules.rs"]
+#[allow(dead_code)]
+mod rules;
+
+use std::time::Instant;
+
+use engines::{Eddy, Engine, Q};
+
+fn rate(f: impl Fn(&[u8]) -> usize, events: &[&[u8]]) -> (f64, usize) {
+    let start = Instant::now();
+    let n: usize = events.iter().map(|e| std::hint::black_box(f(e))).sum();
+    (events.len() as f64 / start.elapsed().as_secs_f64(), n)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let set = args.get(1).map_or("exact", String::as_str);
+    let n: usize = args.get(2).map_or(1, |s| s.parse().expect("a count"));
+    let rounds: usize = args.get(3).map_or(5, |s| s.parse().expect("a count"));
+    let only_eddy = args.get(4).is_some_and(|s| s == "eddy");
+    let events = data::load();
+    let ev = if rules::needs_ips(set) {
+        events.with_ips()
+    } else {
+        events
+    };
+    let rules = if set.starts_with("classic") {
+        let name = set.trim_start_matches("classic/");
+        rules::CLASSIC
+            .iter()
+            .filter(|(c, _)| name == "classic" || *c == name)
+            .map(|&(_, p)| rules::Rule::same(p.to_owned()))
+            .collect()
+    } else {
+        rules::build(set, &ev, n)
+    };
+    let eddy = Eddy::build(&rules);
+    let q = (!only_eddy).then(|| Q::build(&rules));
+    let spread =
+        ev.spread(std::env::var("PROBE_EVENTS").map_or(20_000, |v| v.parse().expect("a count")));
+    if std::env::var("PROBE_FLOOR").is_ok() {
+        for reach in [1usize, 64, 256, 640] {
+            let mut best = 0f64;
+            for _ in 0..rounds {
+                let (r, _) = rate(
+                    |e| {
+                        e[..reach.min(e.len())]
+                            .iter()
+                            .fold(0usize, |a, &b| a + usize::from(b == b'"'))
+                    },
+                    &spread,
+                );
+                best = best.max(r);
+            }
+            println!("floor reading {reach} bytes: {:.0} k/s", best / 1e3);
+        }
+    }
+    let (mut best_e, mut best_q) = (0f64, 0f64);
+    for _ in 0..rounds {
+        let (r, ne) = rate(|e| eddy.count_plain(e), &spread);
+        best_e = best_e.max(r);
+        if let Some(q) = &q {
+            let (r, nq) = rate(|e| q.count(e), &spread);
+            best_q = best_q.max(r);
+            assert_eq!(ne, nq, "eddy and quamina disagree");
+        }
+    }
+    println!(
+        "{set}/{}: eddy-plain {:.0} k/s, quamina {:.0} k/s, ratio {:.2}",
+        rules.len(),
+        best_e / 1e3,
+        best_q / 1e3,
+        best_e / best_q.max(1.0)
+    );
+}
