@@ -463,6 +463,24 @@ impl Engine {
 
     /// DeleteRule: refused while the rule has targets; nothing if it does not exist.
     pub async fn delete_rule(&self, bus: Option<&str>, rule: &str) -> Result<(), Error> {
+        self.remove_rule(bus, rule, TargetsPolicy::Refuse).await
+    }
+
+    /// Deletes a rule and its targets (the native API's delete).
+    pub async fn delete_rule_with_targets(
+        &self,
+        bus: Option<&str>,
+        rule: &str,
+    ) -> Result<(), Error> {
+        self.remove_rule(bus, rule, TargetsPolicy::Remove).await
+    }
+
+    async fn remove_rule(
+        &self,
+        bus: Option<&str>,
+        rule: &str,
+        targets: TargetsPolicy,
+    ) -> Result<(), Error> {
         let bus_name = bus_name(bus, "EventBusName")?;
         let name = RuleName::parse(rule, "Name")?;
         let ack = {
@@ -473,7 +491,7 @@ impl Engine {
             let Some(found) = bus.rules.get(&name) else {
                 return Ok(());
             };
-            if !found.def.targets.is_empty() {
+            if !found.def.targets.is_empty() && targets == TargetsPolicy::Refuse {
                 return Err(Error::validation(
                     "Rule can't be deleted since it has targets.",
                 ));
@@ -487,6 +505,38 @@ impl Engine {
             }])
         };
         ack.wait().await
+    }
+
+    /// Replaces all of a rule's targets at once (the native API's PUT); refuses the whole
+    /// set if one target cannot be used.
+    pub async fn set_targets(
+        &self,
+        bus: Option<&str>,
+        rule: &str,
+        targets: Vec<TargetDef>,
+    ) -> Result<(), Error> {
+        let max = self.inner.config.limits.max_targets_per_rule;
+        self.update_rule(bus, rule, |def| {
+            if targets.len() > max {
+                return Err(Error::new(
+                    Kind::LimitExceeded,
+                    "The requested resource exceeds the maximum number allowed.",
+                ));
+            }
+            for (i, target) in targets.iter().enumerate() {
+                TargetId::parse(&target.id, "Id")?;
+                compile_target(target)?;
+                if targets[..i].iter().any(|t| t.id == target.id) {
+                    return Err(Error::validation(format!(
+                        "Target id {} is repeated.",
+                        target.id
+                    )));
+                }
+            }
+            def.targets = targets;
+            Ok(())
+        })
+        .await
     }
 
     /// PutTargets: adds or replaces targets by id. Targets that cannot be used are
@@ -977,6 +1027,12 @@ impl Engine {
             },
         )
     }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TargetsPolicy {
+    Refuse,
+    Remove,
 }
 
 enum Tagged {

@@ -305,6 +305,7 @@ impl Engine {
             modified_at: now,
         };
         let cell = QueueCell::from_def(&self.inner.config.scope, def.clone())?;
+        self.check_redrive(cell.lock().config())?;
         let ack = {
             let mut registry = self.write();
             if let Some(existing) = registry.queues.get(&name) {
@@ -358,6 +359,29 @@ impl Engine {
             ])
         };
         ack.wait().await
+    }
+
+    /// A redrive policy must name an existing queue of the same type.
+    fn check_redrive(&self, config: &QueueConfig) -> Result<(), Error> {
+        let Some(policy) = &config.redrive_policy else {
+            return Ok(());
+        };
+        let invalid = |reason: &str| {
+            Error::validation(format!(
+                "Value {{\"deadLetterTargetArn\":\"{}\",\"maxReceiveCount\":{}}} for parameter RedrivePolicy is invalid. Reason: {reason}",
+                policy.dead_letter_target_arn, policy.max_receive_count
+            ))
+            .with_code("InvalidParameterValue")
+        };
+        let Some(dlq) = self.queue_by_arn(&policy.dead_letter_target_arn) else {
+            return Err(invalid("Dead letter target does not exist."));
+        };
+        if dlq.lock().config().fifo != config.fifo {
+            return Err(invalid(
+                "Dead-letter queue must be same type of queue as the source.",
+            ));
+        }
+        Ok(())
     }
 
     /// GetQueueUrl: whether the queue exists.
@@ -440,10 +464,11 @@ impl Engine {
         attributes: Vec<(String, String)>,
     ) -> Result<(), Error> {
         let cell = self.queue(name)?;
+        let mut config = cell.lock().config().clone();
+        config.apply(&attributes, false)?;
+        self.check_redrive(&config)?;
         let ack = {
             let mut queue = cell.lock();
-            let mut config = queue.config().clone();
-            config.apply(&attributes, false)?;
             *queue.config_mut() = config;
             let mut def = cell.def();
             for (k, v) in attributes {

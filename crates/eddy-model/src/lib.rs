@@ -11,3 +11,4 @@ pub mod arn;
 pub mod event;
 pub mod limits;
 pub mod names;
+pub mod time;

@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 
 pub mod aws;
+pub mod native;
 
 use axum::routing::get;
 use axum::Router;
@@ -27,6 +28,7 @@ pub fn router(engine: Engine) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(|| async { "ready\n" }))
+        .merge(native::router())
         .merge(aws::router())
         .with_state(state)
 }
