@@ -170,6 +170,43 @@ pub fn fold_case(s: &str) -> String {
     s.to_lowercase()
 }
 
+/// Whether `fold_case(s)` starts with `folded` (itself already folded), without
+/// allocating when `s` is ASCII (whose folding is ASCII lower-casing, byte for byte).
+fn folded_starts_with(s: &str, folded: &str) -> bool {
+    if s.is_ascii() {
+        s.len() >= folded.len() && ascii_folds_to(&s.as_bytes()[..folded.len()], folded)
+    } else {
+        fold_case(s).starts_with(folded)
+    }
+}
+
+/// Whether `fold_case(s)` ends with `folded`; see [`folded_starts_with`].
+fn folded_ends_with(s: &str, folded: &str) -> bool {
+    if s.is_ascii() {
+        s.len() >= folded.len() && ascii_folds_to(&s.as_bytes()[s.len() - folded.len()..], folded)
+    } else {
+        fold_case(s).ends_with(folded)
+    }
+}
+
+/// Whether `fold_case(s) == folded`; see [`folded_starts_with`].
+fn folds_to(s: &str, folded: &str) -> bool {
+    if s.is_ascii() {
+        s.len() == folded.len() && ascii_folds_to(s.as_bytes(), folded)
+    } else {
+        fold_case(s) == folded
+    }
+}
+
+/// Whether ASCII `bytes`, lower-cased, are `folded`.
+fn ascii_folds_to(bytes: &[u8], folded: &str) -> bool {
+    bytes.len() == folded.len()
+        && bytes
+            .iter()
+            .zip(folded.as_bytes())
+            .all(|(a, b)| a.to_ascii_lowercase() == *b)
+}
+
 impl Test {
     /// Whether a leaf value of the event passes this test. `Exists` is decided by the
     /// presence of a leaf, so any leaf passes `exists: true` and none passes `exists: false`.
@@ -195,7 +232,7 @@ impl Test {
             Test::Prefix {
                 text,
                 ignore_case: true,
-            } => fold_case(s).starts_with(text.as_str()),
+            } => folded_starts_with(s, text),
             Test::Suffix {
                 text,
                 ignore_case: false,
@@ -203,8 +240,8 @@ impl Test {
             Test::Suffix {
                 text,
                 ignore_case: true,
-            } => fold_case(s).ends_with(text.as_str()),
-            Test::EqualsIgnoreCase(t) => fold_case(s) == *t,
+            } => folded_ends_with(s, text),
+            Test::EqualsIgnoreCase(t) => folds_to(s, t),
             Test::Wildcard(w) => w.matches(s),
             Test::Cidr(c) => c.contains(s),
             _ => false,
@@ -224,8 +261,7 @@ impl AnythingBut {
                 ps.iter().any(|p| s.ends_with(p.as_str()))
             }
             (AnythingBut::EqualsIgnoreCase(ps), Leaf::String(s)) => {
-                let folded = fold_case(s);
-                ps.contains(&folded)
+                ps.iter().any(|p| folds_to(s, p))
             }
             (AnythingBut::Wildcard(ws), Leaf::String(s)) => ws.iter().any(|w| w.matches(s)),
             _ => false,

@@ -87,9 +87,16 @@ struct BranchEntry {
     key: Option<usize>,
 }
 
+/// See [`Matcher::slim`].
+#[derive(Debug, Clone, Copy, Default)]
+struct Slim {
+    pattern: u32,
+    /// The branch has one field, its key field: being selected means it holds.
+    only_key: bool,
+}
+
 #[derive(Debug)]
-struct PatternEntry<K> {
-    key: K,
+struct PatternEntry {
     pattern: Pattern,
     branches: Vec<BranchId>,
 }
@@ -99,9 +106,14 @@ struct PatternEntry<K> {
 pub struct Matcher<K> {
     limits: MatcherLimits,
     keys: FxHashMap<K, u32>,
-    patterns: Vec<Option<PatternEntry<K>>>,
+    patterns: Vec<Option<PatternEntry>>,
     free_patterns: Vec<u32>,
     branches: Vec<BranchEntry>,
+    /// Per branch, what the loop over candidates reads: small and dense, so that it stays
+    /// in cache when `branches` does not.
+    slim: Vec<Slim>,
+    /// Per pattern (by index in `patterns`), its key: what a match emits.
+    emit_keys: Vec<Option<K>>,
     free_branches: Vec<BranchId>,
     live_branches: usize,
     live_slots: usize,
@@ -184,6 +196,8 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             patterns: Vec::new(),
             free_patterns: Vec::new(),
             branches: Vec::new(),
+            slim: Vec::new(),
+            emit_keys: Vec::new(),
             free_branches: Vec::new(),
             live_branches: 0,
             live_slots: 0,
@@ -229,6 +243,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             Some(i) => i,
             None => {
                 self.patterns.push(None);
+                self.emit_keys.push(None);
                 (self.patterns.len() - 1) as u32
             }
         };
@@ -250,13 +265,19 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
                 fields,
                 key: None,
             };
+            let slim = Slim {
+                pattern: index,
+                only_key: false,
+            };
             let b = match self.free_branches.pop() {
                 Some(b) => {
                     self.branches[b as usize] = entry;
+                    self.slim[b as usize] = slim;
                     b
                 }
                 None => {
                     self.branches.push(entry);
+                    self.slim.push(slim);
                     (self.branches.len() - 1) as BranchId
                 }
             };
@@ -266,8 +287,8 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         for (branch, &b) in pattern.branches.iter().zip(&branch_ids) {
             self.index_branch(b, &branch.fields);
         }
+        self.emit_keys[index as usize] = Some(key.clone());
         self.patterns[index as usize] = Some(PatternEntry {
-            key: key.clone(),
             pattern,
             branches: branch_ids,
         });
@@ -300,6 +321,8 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             })
             .map(|(j, _)| j);
         self.branches[b as usize].key = key;
+        self.slim[b as usize].only_key =
+            self.branches[b as usize].fields.len() == 1 && key == Some(0);
         match key {
             Some(j) => {
                 let path = self.branches[b as usize].fields[j].0;
@@ -313,6 +336,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
 
     /// Takes a branch out of the indexes.
     fn unindex_branch(&mut self, b: BranchId, tests: &[Field]) {
+        self.slim[b as usize].only_key = false;
         match self.branches[b as usize].key.take() {
             Some(j) => {
                 let path = self.branches[b as usize].fields[j].0;
@@ -360,9 +384,11 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
                 }
             }
             self.branches[b as usize] = BranchEntry::default();
+            self.slim[b as usize] = Slim::default();
             self.free_branches.push(b);
             self.live_branches -= 1;
         }
+        self.emit_keys[index as usize] = None;
         self.free_patterns.push(index);
         true
     }
@@ -470,16 +496,18 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         }
         let candidates = std::mem::take(&mut s.candidates);
         for &b in &candidates {
-            let entry = &self.branches[b as usize];
-            if s.pattern_stamp[entry.pattern as usize] == s.gen {
+            let slim = self.slim[b as usize];
+            let p = slim.pattern as usize;
+            if s.pattern_stamp[p] == s.gen {
                 continue;
             }
-            if self.branch_holds(b, event, s) {
-                s.pattern_stamp[entry.pattern as usize] = s.gen;
-                let p = self.patterns[entry.pattern as usize]
-                    .as_ref()
-                    .expect("live branch has a live pattern");
-                emit(&p.key);
+            if slim.only_key || self.branch_holds(b, event, s) {
+                s.pattern_stamp[p] = s.gen;
+                emit(
+                    self.emit_keys[p]
+                        .as_ref()
+                        .expect("live branch has a live pattern"),
+                );
             }
         }
         s.candidates = candidates;
@@ -492,16 +520,16 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
     fn branch_holds(&self, b: BranchId, event: &[u8], s: &mut Scratch) -> bool {
         let gen = s.gen;
         let entry = &self.branches[b as usize];
+        if entry.fields.len() == 1 && entry.key == Some(0) {
+            // Selected through its only field, which it indexes: nothing else to check.
+            return true;
+        }
         let tests = &self.patterns[entry.pattern as usize]
             .as_ref()
             .expect("live branch has a live pattern")
             .pattern
             .branches[entry.index as usize]
             .fields;
-        if entry.fields.len() == 1 && entry.key == Some(0) {
-            // Selected through its only field, which it indexes: nothing else to check.
-            return true;
-        }
         // The other fields first: the key field passed (it selected the branch), and its
         // array elements only matter if another field is tied to array elements too.
         let mut options: Vec<Vec<consistency::Trail<'_>>> = Vec::new();
@@ -699,9 +727,13 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
         // A string borrowed from the event, checked as UTF-8 once here.
         let mut borrowed: Option<&str> = None;
         let mut number = f64::NAN;
+        let utf8 = match raw {
+            RawLeaf::Str(bytes, false) => std::str::from_utf8(bytes).ok(),
+            _ => None,
+        };
         let (kind, text, in_arena) = match raw {
-            RawLeaf::Str(bytes, false) if std::str::from_utf8(bytes).is_ok() => {
-                borrowed = std::str::from_utf8(bytes).ok();
+            RawLeaf::Str(bytes, false) if utf8.is_some() => {
+                borrowed = utf8;
                 (LeafKind::String, (offset(bytes), bytes.len() as u32), false)
             }
             RawLeaf::Str(bytes, escaped) => {
