@@ -70,6 +70,21 @@ fn compile_target(def: &TargetDef) -> Result<Target, Error> {
     let transform = def
         .transform()
         .map_err(|e| Error::validation(e.to_string()))?;
+    if let Some(policy) = &def.retry_policy {
+        if policy.maximum_retry_attempts.is_some_and(|n| n > 185) {
+            return Err(Error::validation(
+                "1 validation error detected: Value at 'retryPolicy.maximumRetryAttempts' failed to satisfy constraint: Member must have value less than or equal to 185",
+            ));
+        }
+        if policy
+            .maximum_event_age_in_seconds
+            .is_some_and(|n| !(60..=86_400).contains(&n))
+        {
+            return Err(Error::validation(
+                "1 validation error detected: Value at 'retryPolicy.maximumEventAgeInSeconds' failed to satisfy constraint: Member must have value between 60 and 86400",
+            ));
+        }
+    }
     Ok(Target {
         def: def.clone(),
         to,

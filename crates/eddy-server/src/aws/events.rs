@@ -285,6 +285,7 @@ async fn put_events(engine: &Engine, req: PutEvents) -> Result<Value, AwsError> 
             time: e.time.map(|t| t.floor() as i64),
             bus: e.event_bus_name,
             trace_header: e.trace_header,
+            id: None,
         })
         .collect();
     let outcomes = engine.put_events(entries).await.map_err(error)?;
