@@ -20,6 +20,9 @@ pub struct Entry {
     pub bus: Option<String>,
     /// `TraceHeader`: X-Ray trace header, kept for tracing.
     pub trace_header: Option<String>,
+    /// The producer's event id (a CloudEvent's `id`), kept as the event's `id`; a new id is
+    /// made when absent (PutEvents has none).
+    pub id: Option<String>,
 }
 
 impl Entry {

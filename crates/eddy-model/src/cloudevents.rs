@@ -1,0 +1,850 @@
+//! CloudEvents 1.0 both ways: the HTTP protocol binding (binary, structured and batched
+//! content modes) with the JSON event format, read into PutEvents [`Entry`]s, and an
+//! [`Event`] written back out as a CloudEvent.
+//!
+//! # The mapping
+//!
+//! | CloudEvent | envelope |
+//! |---|---|
+//! | `id` | `id` (the producer's, kept in [`Entry::id`]) |
+//! | `source` | `source` |
+//! | `type` | `detail-type` |
+//! | `time` (RFC 3339) | `time`, whole seconds UTC (a fraction is dropped) |
+//! | `subject` | `resources` = `[subject]`; back: the first resource |
+//! | `data`, a JSON object | `detail`, as the producer wrote it |
+//! | anything else | a member `"cloudevents"` of `detail` (the *carrier*) |
+//!
+//! The carrier is a JSON object added as the last member of `detail` only when there is
+//! something the envelope has no place for:
+//! - `datacontenttype` unless it is absent or exactly `application/json`, and `dataschema`;
+//! - every extension attribute (`traceparent`, `tracestate`, `partitionkey`, any other), by
+//!   its name, with its JSON value (a string in binary mode);
+//! - the data when it is not a non-empty JSON object (or when the object has a top-level
+//!   member `cloudevents` of its own): `"data"` holds a JSON value or text, `"data_base64"`
+//!   bytes that are not UTF-8 text. `detail` then has no other member.
+//!
+//! ```text
+//! data {"order":1}, traceparent t   →  detail {"order":1,"cloudevents":{"traceparent":"t"}}
+//! data "hi", text/plain             →  detail {"cloudevents":{"datacontenttype":"text/plain","data":"hi"}}
+//! no data                           →  detail {}
+//! ```
+//!
+//! Back out ([`to_structured`], [`to_binary`]), a `detail` member `cloudevents` that reads
+//! as a carrier (an object whose names are attribute names other than the envelope's, or
+//! `data`/`data_base64`, whose attribute values are strings, numbers or booleans) is taken
+//! off and becomes attributes and data again; `datacontenttype` is `application/json` for
+//! JSON data unless the carrier says otherwise; a `detail` of `{}` means no data. So a
+//! CloudEvent comes back as it went in, except that `time` has whole seconds in UTC and an
+//! absent `datacontenttype` of JSON data comes back as `application/json`.
+//!
+//! The bus is not part of a CloudEvent: the HTTP route names it, and the entries read here
+//! have none.
+//!
+//! # Reading HTTP requests
+//!
+//! [`parse`] takes the request's headers and body. `Content-Type`
+//! `application/cloudevents+json` is structured mode (one JSON object),
+//! `application/cloudevents-batch+json` batched mode (a JSON array of them), other
+//! `application/cloudevents…` types are formats Eddy does not read; otherwise `ce-*`
+//! headers make binary mode: each is an attribute (percent-decoded), `Content-Type` is
+//! `datacontenttype` and the body the data. A binary body is JSON when the content type is
+//! absent, `application/json`, `text/json` or ends in `+json` (parameters allowed); it must
+//! then be valid JSON, except that a body with no content type that is not JSON is taken
+//! as `application/octet-stream`. Other data is text when it is UTF-8, else bytes. An
+//! empty body is no data.
+
+mod rfc3339;
+
+use std::collections::HashSet;
+
+use base64::Engine as _;
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+use crate::event::{format_time, write_string, Entry, Event};
+
+pub use rfc3339::parse_time;
+
+/// `Content-Type` of structured mode with the JSON format.
+pub const STRUCTURED: &str = "application/cloudevents+json";
+/// `Content-Type` of batched mode with the JSON format.
+pub const BATCH: &str = "application/cloudevents-batch+json";
+/// The `detail` member that carries what the envelope has no place for.
+pub const CARRIER: &str = "cloudevents";
+
+/// Attributes the envelope holds itself: never in the carrier.
+const ENVELOPE_ATTRIBUTES: [&str; 6] = ["specversion", "id", "source", "type", "time", "subject"];
+
+/// Why a request is not a CloudEvent Eddy can take.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Neither `ce-*` headers nor a CloudEvents content type.
+    #[error("not a CloudEvent: send ce-* headers (binary mode) or a body of type {STRUCTURED} or {BATCH}")]
+    NotCloudEvent,
+    /// A CloudEvents event format other than JSON.
+    #[error("event format {0} is not supported: use {STRUCTURED} or {BATCH}")]
+    UnsupportedFormat(String),
+    /// The body is not JSON.
+    #[error("malformed JSON: {0}")]
+    MalformedJson(#[source] serde_json::Error),
+    /// A structured event is not a JSON object.
+    #[error("a structured CloudEvent must be a JSON object")]
+    NotAnObject,
+    /// A batch is not a JSON array.
+    #[error("a batch of CloudEvents must be a JSON array")]
+    NotAnArray,
+    /// A required attribute is absent (or empty).
+    #[error("missing required attribute {0}")]
+    MissingAttribute(&'static str),
+    /// `specversion` is not `1.0`.
+    #[error("specversion {0} is not supported: only 1.0 is")]
+    SpecVersion(String),
+    /// An attribute's value is not allowed.
+    #[error("attribute {name} is invalid: {reason}")]
+    InvalidAttribute {
+        /// The attribute.
+        name: String,
+        /// Why.
+        reason: &'static str,
+    },
+    /// An attribute name that is not lower-case ASCII letters and digits.
+    #[error("{0:?} is not a valid attribute name: names are lower-case letters a-z and digits")]
+    InvalidName(String),
+    /// The same attribute twice.
+    #[error("attribute {0} is given more than once")]
+    Duplicate(String),
+    /// `time` is not an RFC 3339 timestamp.
+    #[error("time {0:?} is not an RFC 3339 timestamp")]
+    InvalidTime(String),
+    /// The data is not JSON though `datacontenttype` says it is.
+    #[error("data is not valid JSON though its content type is JSON: {0}")]
+    MalformedData(#[source] serde_json::Error),
+    /// `data_base64` is not base64.
+    #[error("data_base64 is not valid base64: {0}")]
+    InvalidBase64(#[source] base64::DecodeError),
+    /// Both `data` and `data_base64`.
+    #[error("both data and data_base64 are given: at most one may be")]
+    DataAndDataBase64,
+    /// A `ce-*` header whose value is not percent-encoded UTF-8.
+    #[error("header {0} is not valid percent-encoded UTF-8")]
+    InvalidHeader(String),
+    /// An event of a batch is wrong.
+    #[error("event {index} of the batch: {source}")]
+    InBatch {
+        /// Its position, from 0.
+        index: usize,
+        /// What is wrong with it.
+        #[source]
+        source: Box<Error>,
+    },
+    /// Text given as an EventBridge envelope is not one.
+    #[error("not an EventBridge event: {0}")]
+    Envelope(&'static str),
+}
+
+/// Reads an HTTP request in any CloudEvents content mode into one entry per event (none for
+/// an empty batch). `headers` are (name, value) pairs; names are matched without regard to
+/// case. The entries have no bus.
+pub fn parse<I, N, V>(headers: I, body: &[u8]) -> Result<Vec<Entry>, Error>
+where
+    I: IntoIterator<Item = (N, V)>,
+    N: AsRef<str>,
+    V: AsRef<[u8]>,
+{
+    let mut content_type = None;
+    let mut attributes = Vec::new();
+    let mut seen = HashSet::new();
+    for (name, value) in headers {
+        let name = name.as_ref().to_ascii_lowercase();
+        if name == "content-type" {
+            if content_type.is_none() {
+                content_type = Some(
+                    std::str::from_utf8(value.as_ref())
+                        .map_err(|_| Error::InvalidHeader(name.clone()))?
+                        .trim()
+                        .to_owned(),
+                );
+            }
+        } else if let Some(attribute) = name.strip_prefix("ce-") {
+            let attribute = attribute.to_owned();
+            let value = percent_decode(value.as_ref()).ok_or(Error::InvalidHeader(name))?;
+            attributes.push((attribute, Value::String(value)));
+        }
+    }
+    if let Some(content_type) = &content_type {
+        let essence = essence(content_type);
+        if essence == STRUCTURED {
+            return Ok(vec![entry(structured(body)?)]);
+        }
+        if essence == BATCH {
+            return batch(body);
+        }
+        if essence.starts_with("application/cloudevents") {
+            return Err(Error::UnsupportedFormat(essence));
+        }
+    }
+    if attributes.is_empty() {
+        return Err(Error::NotCloudEvent);
+    }
+    for (name, _) in &attributes {
+        check_name(name)?;
+        if !seen.insert(name.as_str()) {
+            return Err(Error::Duplicate(name.clone()));
+        }
+    }
+    let mut content_type = content_type.filter(|t| !t.is_empty());
+    let data = if body.is_empty() {
+        Data::None
+    } else if content_type.as_deref().is_none_or(is_json) {
+        match serde_json::from_slice::<&RawValue>(body) {
+            Ok(raw) => Data::Json(raw.get().to_owned()),
+            Err(err) if content_type.is_some() => return Err(Error::MalformedData(err)),
+            Err(_) => {
+                content_type = Some("application/octet-stream".to_owned());
+                text_or_bytes(body)
+            }
+        }
+    } else {
+        text_or_bytes(body)
+    };
+    if let Some(content_type) = content_type {
+        if seen.contains("datacontenttype") {
+            return Err(Error::Duplicate("datacontenttype".to_owned()));
+        }
+        attributes.push(("datacontenttype".to_owned(), Value::String(content_type)));
+    }
+    Ok(vec![entry(assemble(attributes, data)?)])
+}
+
+fn text_or_bytes(body: &[u8]) -> Data {
+    match std::str::from_utf8(body) {
+        Ok(text) => Data::Text(text.to_owned()),
+        Err(_) => Data::Bytes(body.to_vec()),
+    }
+}
+
+fn batch(body: &[u8]) -> Result<Vec<Entry>, Error> {
+    let raw: &RawValue = serde_json::from_slice(body).map_err(Error::MalformedJson)?;
+    if !raw.get().starts_with('[') {
+        return Err(Error::NotAnArray);
+    }
+    let events: Vec<&RawValue> = serde_json::from_str(raw.get()).map_err(Error::MalformedJson)?;
+    events
+        .into_iter()
+        .enumerate()
+        .map(|(index, raw)| {
+            structured_object(raw)
+                .map(entry)
+                .map_err(|source| Error::InBatch {
+                    index,
+                    source: Box::new(source),
+                })
+        })
+        .collect()
+}
+
+fn structured(body: &[u8]) -> Result<CloudEvent, Error> {
+    let raw: &RawValue = serde_json::from_slice(body).map_err(Error::MalformedJson)?;
+    structured_object(raw)
+}
+
+fn structured_object(raw: &RawValue) -> Result<CloudEvent, Error> {
+    if !raw.get().starts_with('{') {
+        return Err(Error::NotAnObject);
+    }
+    let Members(members) = serde_json::from_str(raw.get()).map_err(Error::MalformedJson)?;
+    let mut seen = HashSet::new();
+    let mut attributes = Vec::new();
+    let mut data = None;
+    let mut data_base64 = None;
+    for (name, value) in members {
+        if !seen.insert(name.clone()) {
+            return Err(Error::Duplicate(name));
+        }
+        if value.get() == "null" {
+            continue;
+        }
+        match name.as_str() {
+            "data" => data = Some(value),
+            "data_base64" => data_base64 = Some(value),
+            _ => {
+                check_name(&name)?;
+                let value: Value =
+                    serde_json::from_str(value.get()).map_err(Error::MalformedJson)?;
+                attributes.push((name, value));
+            }
+        }
+    }
+    let data = match (data, data_base64) {
+        (Some(_), Some(_)) => return Err(Error::DataAndDataBase64),
+        (None, None) => Data::None,
+        (Some(raw), None) => data_of(raw, content_type(&attributes)),
+        (None, Some(raw)) => {
+            let Ok(Value::String(text)) = serde_json::from_str::<Value>(raw.get()) else {
+                return Err(Error::InvalidAttribute {
+                    name: "data_base64".to_owned(),
+                    reason: "it must be a string",
+                });
+            };
+            Data::Bytes(
+                base64::engine::general_purpose::STANDARD
+                    .decode(text)
+                    .map_err(Error::InvalidBase64)?,
+            )
+        }
+    };
+    assemble(attributes, data)
+}
+
+/// A CloudEvent as read, before it becomes an entry.
+#[derive(Debug)]
+struct CloudEvent {
+    id: String,
+    source: String,
+    kind: String,
+    time: Option<i64>,
+    subject: Option<String>,
+    /// `datacontenttype`, `dataschema` and the extensions, in the order given.
+    carried: Vec<(String, Value)>,
+    data: Data,
+}
+
+/// A CloudEvent's data.
+#[derive(Debug, Clone, PartialEq)]
+enum Data {
+    None,
+    /// JSON text, as written.
+    Json(String),
+    /// Text that is not JSON.
+    Text(String),
+    /// Bytes.
+    Bytes(Vec<u8>),
+}
+
+fn assemble(attributes: Vec<(String, Value)>, data: Data) -> Result<CloudEvent, Error> {
+    let mut specversion = None;
+    let mut id = None;
+    let mut source = None;
+    let mut kind = None;
+    let mut time = None;
+    let mut subject = None;
+    let mut carried = Vec::new();
+    for (name, value) in attributes {
+        let slot = match name.as_str() {
+            "specversion" => &mut specversion,
+            "id" => &mut id,
+            "source" => &mut source,
+            "type" => &mut kind,
+            "time" => &mut time,
+            "subject" => &mut subject,
+            "datacontenttype" | "dataschema" => {
+                if !value.is_string() {
+                    return Err(Error::InvalidAttribute {
+                        name,
+                        reason: "it must be a string",
+                    });
+                }
+                carried.push((name, value));
+                continue;
+            }
+            _ => {
+                if !(value.is_string() || value.is_number() || value.is_boolean()) {
+                    return Err(Error::InvalidAttribute {
+                        name,
+                        reason: "an extension must be a string, a number or a boolean",
+                    });
+                }
+                carried.push((name, value));
+                continue;
+            }
+        };
+        let Value::String(text) = value else {
+            return Err(Error::InvalidAttribute {
+                name,
+                reason: "it must be a string",
+            });
+        };
+        *slot = Some(text);
+    }
+    let required = |value: Option<String>, name: &'static str| {
+        value
+            .filter(|v| !v.is_empty())
+            .ok_or(Error::MissingAttribute(name))
+    };
+    let specversion = required(specversion, "specversion")?;
+    if specversion != "1.0" {
+        return Err(Error::SpecVersion(specversion));
+    }
+    let time = match time {
+        None => None,
+        Some(text) => Some(parse_time(&text).ok_or(Error::InvalidTime(text))?),
+    };
+    if subject.as_deref() == Some("") {
+        return Err(Error::InvalidAttribute {
+            name: "subject".to_owned(),
+            reason: "it must not be empty",
+        });
+    }
+    Ok(CloudEvent {
+        id: required(id, "id")?,
+        source: required(source, "source")?,
+        kind: required(kind, "type")?,
+        time,
+        subject,
+        carried,
+        data,
+    })
+}
+
+/// The entry a CloudEvent becomes (see the module doc for the mapping).
+fn entry(event: CloudEvent) -> Entry {
+    let mut carrier: Vec<(String, String)> = event
+        .carried
+        .into_iter()
+        .filter(|(name, value)| !(name == "datacontenttype" && value == "application/json"))
+        .map(|(name, value)| (name, value.to_string()))
+        .collect();
+    let mut object = None;
+    match event.data {
+        Data::None => {}
+        Data::Json(text) => {
+            let own = text.starts_with('{')
+                && serde_json::from_str::<Members>(&text).is_ok_and(|Members(members)| {
+                    !members.is_empty() && members.iter().all(|(name, _)| name != CARRIER)
+                });
+            if own {
+                object = Some(text);
+            } else {
+                carrier.push(("data".to_owned(), text));
+            }
+        }
+        Data::Text(text) => {
+            let mut literal = String::new();
+            write_string(&mut literal, &text);
+            carrier.push(("data".to_owned(), literal));
+        }
+        Data::Bytes(bytes) => {
+            let mut literal = String::new();
+            write_string(
+                &mut literal,
+                &base64::engine::general_purpose::STANDARD.encode(bytes),
+            );
+            carrier.push(("data_base64".to_owned(), literal));
+        }
+    }
+    let detail = match (object, carrier.is_empty()) {
+        (Some(text), true) => text,
+        (Some(text), false) => {
+            // A non-empty object: its last member gets a comma and the carrier after it.
+            let open = text.trim_end().strip_suffix('}').unwrap_or(&text);
+            let mut out = String::with_capacity(text.len() + 64);
+            out.push_str(open);
+            out.push(',');
+            write_members(&mut out, &[(CARRIER.to_owned(), object_text(&carrier))]);
+            out.push('}');
+            out
+        }
+        (None, true) => "{}".to_owned(),
+        (None, false) => object_text(&[(CARRIER.to_owned(), object_text(&carrier))]),
+    };
+    Entry {
+        source: Some(event.source),
+        detail_type: Some(event.kind),
+        detail: Some(detail),
+        resources: event.subject.into_iter().collect(),
+        time: event.time,
+        bus: None,
+        trace_header: None,
+        id: Some(event.id),
+    }
+}
+
+fn write_members(out: &mut String, members: &[(String, String)]) {
+    for (i, (name, json)) in members.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_string(out, name);
+        out.push(':');
+        out.push_str(json);
+    }
+}
+
+fn object_text(members: &[(String, String)]) -> String {
+    let mut out = String::from("{");
+    write_members(&mut out, members);
+    out.push('}');
+    out
+}
+
+/// A CloudEvent in binary content mode: the HTTP headers and body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binary {
+    /// `ce-*` headers (values percent-encoded) and `content-type` when there is data.
+    pub headers: Vec<(String, String)>,
+    /// The data.
+    pub body: Vec<u8>,
+}
+
+/// The event as a structured-mode CloudEvent (JSON text, to send with `Content-Type`
+/// [`STRUCTURED`]).
+pub fn to_structured(event: &Event) -> String {
+    let out = Outgoing::of(event);
+    let mut text = String::with_capacity(256 + event.detail.len());
+    text.push('{');
+    for (i, (name, value)) in out.attributes.iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        write_string(&mut text, name);
+        text.push(':');
+        match value {
+            Value::String(s) => write_string(&mut text, s),
+            other => text.push_str(&other.to_string()),
+        }
+    }
+    match &out.data {
+        Data::None => {}
+        Data::Json(json) => {
+            text.push_str(",\"data\":");
+            text.push_str(json);
+        }
+        Data::Text(s) => {
+            text.push_str(",\"data\":");
+            write_string(&mut text, s);
+        }
+        Data::Bytes(bytes) => {
+            text.push_str(",\"data_base64\":");
+            write_string(
+                &mut text,
+                &base64::engine::general_purpose::STANDARD.encode(bytes),
+            );
+        }
+    }
+    text.push('}');
+    text
+}
+
+/// Events as a batched-mode body (a JSON array, to send with `Content-Type` [`BATCH`]).
+pub fn to_batch(events: &[Event]) -> String {
+    let mut text = String::from("[");
+    for (i, event) in events.iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(&to_structured(event));
+    }
+    text.push(']');
+    text
+}
+
+/// The event as a binary-mode CloudEvent.
+pub fn to_binary(event: &Event) -> Binary {
+    let out = Outgoing::of(event);
+    let mut headers = Vec::with_capacity(out.attributes.len());
+    for (name, value) in out.attributes {
+        let text = match value {
+            Value::String(s) => s,
+            other => other.to_string(),
+        };
+        if name == "datacontenttype" {
+            headers.push(("content-type".to_owned(), text));
+        } else {
+            headers.push((format!("ce-{name}"), percent_encode(&text)));
+        }
+    }
+    let body = match out.data {
+        Data::None => Vec::new(),
+        Data::Json(json) => json.into_bytes(),
+        Data::Text(text) => text.into_bytes(),
+        Data::Bytes(bytes) => bytes,
+    };
+    Binary { headers, body }
+}
+
+/// Reads an envelope as [`Event::to_json`] writes it (the text a target is given), so it
+/// can be written out as a CloudEvent. `version` and unknown members are ignored.
+pub fn read_envelope(text: &str) -> Result<Event, Error> {
+    let Ok(Members(members)) = serde_json::from_str::<Members>(text) else {
+        return Err(Error::Envelope("it is not a JSON object"));
+    };
+    let string = |raw: &RawValue, why| {
+        serde_json::from_str::<String>(raw.get()).map_err(|_| Error::Envelope(why))
+    };
+    let mut event = Event {
+        id: String::new(),
+        detail_type: String::new(),
+        source: String::new(),
+        account: String::new(),
+        time: 0,
+        region: String::new(),
+        resources: Vec::new(),
+        detail: String::new(),
+    };
+    let mut time = None;
+    for (name, raw) in members {
+        match name.as_str() {
+            "id" => event.id = string(raw, "id must be a string")?,
+            "detail-type" => event.detail_type = string(raw, "detail-type must be a string")?,
+            "source" => event.source = string(raw, "source must be a string")?,
+            "account" => event.account = string(raw, "account must be a string")?,
+            "region" => event.region = string(raw, "region must be a string")?,
+            "time" => {
+                let text = string(raw, "time must be a string")?;
+                time = Some(
+                    parse_time(&text)
+                        .ok_or(Error::Envelope("time is not an RFC 3339 timestamp"))?,
+                );
+            }
+            "resources" => {
+                event.resources = serde_json::from_str(raw.get())
+                    .map_err(|_| Error::Envelope("resources must be an array of strings"))?;
+            }
+            "detail" => {
+                if !raw.get().starts_with('{') {
+                    return Err(Error::Envelope("detail must be a JSON object"));
+                }
+                event.detail = raw.get().to_owned();
+            }
+            _ => {}
+        }
+    }
+    if event.id.is_empty() || event.source.is_empty() || event.detail_type.is_empty() {
+        return Err(Error::Envelope("id, source and detail-type are required"));
+    }
+    if event.detail.is_empty() {
+        return Err(Error::Envelope("detail is required"));
+    }
+    event.time = time.ok_or(Error::Envelope("time is required"))?;
+    Ok(event)
+}
+
+/// What an event becomes on the way out: attributes in order, then the data.
+struct Outgoing {
+    attributes: Vec<(String, Value)>,
+    data: Data,
+}
+
+impl Outgoing {
+    fn of(event: &Event) -> Outgoing {
+        let (carried, data) = split_detail(&event.detail);
+        let mut attributes = vec![
+            ("specversion".to_owned(), Value::from("1.0")),
+            ("id".to_owned(), Value::from(event.id.as_str())),
+            ("source".to_owned(), Value::from(event.source.as_str())),
+            ("type".to_owned(), Value::from(event.detail_type.as_str())),
+        ];
+        if let Some(subject) = event.resources.first() {
+            attributes.push(("subject".to_owned(), Value::from(subject.as_str())));
+        }
+        attributes.push(("time".to_owned(), Value::from(format_time(event.time))));
+        let has_type = carried.iter().any(|(name, _)| name == "datacontenttype");
+        if !has_type && matches!(data, Data::Json(_)) {
+            attributes.push((
+                "datacontenttype".to_owned(),
+                Value::from("application/json"),
+            ));
+        }
+        attributes.extend(carried);
+        Outgoing { attributes, data }
+    }
+}
+
+/// Splits a `detail` into the attributes its carrier holds and the data.
+fn split_detail(detail: &str) -> (Vec<(String, Value)>, Data) {
+    let plain = || {
+        let empty = serde_json::from_str::<Members>(detail).is_ok_and(|m| m.0.is_empty());
+        let data = if empty {
+            Data::None
+        } else {
+            Data::Json(detail.trim().to_owned())
+        };
+        (Vec::new(), data)
+    };
+    let Ok(Members(members)) = serde_json::from_str::<Members>(detail) else {
+        return plain();
+    };
+    let carriers: Vec<usize> = (0..members.len())
+        .filter(|&i| members[i].0 == CARRIER)
+        .collect();
+    let [at] = carriers[..] else {
+        return plain();
+    };
+    let Some((attributes, own)) = read_carrier(members[at].1) else {
+        return plain();
+    };
+    let rest: Vec<(String, String)> = members
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != at)
+        .map(|(_, (name, raw))| (name.clone(), raw.get().to_owned()))
+        .collect();
+    match own {
+        Some(data) if rest.is_empty() => (attributes, data),
+        Some(_) => plain(),
+        None if rest.is_empty() => (attributes, Data::None),
+        None => (attributes, Data::Json(object_text(&rest))),
+    }
+}
+
+/// A carrier read back: its attributes in order, and the data when it holds it.
+type Carried = (Vec<(String, Value)>, Option<Data>);
+
+/// Reads a carrier: its attributes, and the data when it holds it. `None` when the value
+/// is not a carrier (then `detail` is taken as plain data).
+fn read_carrier(raw: &RawValue) -> Option<Carried> {
+    if !raw.get().starts_with('{') {
+        return None;
+    }
+    let Members(members) = serde_json::from_str(raw.get()).ok()?;
+    let mut seen = HashSet::new();
+    let mut attributes = Vec::new();
+    let mut data = None;
+    let mut bytes = None;
+    for (name, value) in members {
+        if !seen.insert(name.clone()) {
+            return None;
+        }
+        match name.as_str() {
+            "data" => data = Some(value),
+            "data_base64" => {
+                let Ok(Value::String(text)) = serde_json::from_str(value.get()) else {
+                    return None;
+                };
+                bytes = Some(
+                    base64::engine::general_purpose::STANDARD
+                        .decode(text)
+                        .ok()?,
+                );
+            }
+            _ => {
+                if check_name(&name).is_err() || ENVELOPE_ATTRIBUTES.contains(&name.as_str()) {
+                    return None;
+                }
+                let value: Value = serde_json::from_str(value.get()).ok()?;
+                let valid = match name.as_str() {
+                    "datacontenttype" | "dataschema" => value.is_string(),
+                    _ => value.is_string() || value.is_number() || value.is_boolean(),
+                };
+                if !valid {
+                    return None;
+                }
+                attributes.push((name, value));
+            }
+        }
+    }
+    let data = match (data, bytes) {
+        (Some(_), Some(_)) => return None,
+        (None, None) => None,
+        (None, Some(bytes)) => Some(Data::Bytes(bytes)),
+        (Some(raw), None) => Some(data_of(raw, content_type(&attributes))),
+    };
+    Some((attributes, data))
+}
+
+/// The `datacontenttype` among attributes.
+fn content_type(attributes: &[(String, Value)]) -> Option<&str> {
+    attributes
+        .iter()
+        .find(|(name, _)| name == "datacontenttype")
+        .and_then(|(_, value)| value.as_str())
+}
+
+/// A JSON format `data` member: text when the content type is not JSON and the value is a
+/// string, else JSON as written.
+fn data_of(raw: &RawValue, content_type: Option<&str>) -> Data {
+    match content_type {
+        Some(t) if !is_json(t) => match serde_json::from_str::<Value>(raw.get()) {
+            Ok(Value::String(text)) => Data::Text(text),
+            _ => Data::Json(raw.get().to_owned()),
+        },
+        _ => Data::Json(raw.get().to_owned()),
+    }
+}
+
+/// A JSON object's members in order, values unread.
+struct Members<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de> Deserialize<'de> for Members<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Of;
+        impl<'de> Visitor<'de> for Of {
+            type Value = Members<'de>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members<'de>, A::Error> {
+                let mut members = Vec::new();
+                while let Some(member) = map.next_entry::<String, &'de RawValue>()? {
+                    members.push(member);
+                }
+                Ok(Members(members))
+            }
+        }
+        deserializer.deserialize_map(Of)
+    }
+}
+
+fn check_name(name: &str) -> Result<(), Error> {
+    let valid = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::InvalidName(name.to_owned()))
+    }
+}
+
+/// A media type without parameters, lower case.
+fn essence(content_type: &str) -> String {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// Whether a content type is JSON: `application/json`, `text/json` or a `+json` suffix.
+fn is_json(content_type: &str) -> bool {
+    let essence = essence(content_type);
+    essence == "application/json" || essence == "text/json" || essence.ends_with("+json")
+}
+
+/// Percent-decodes a header value (the HTTP binding's §3.1.3.2) into UTF-8 text.
+fn percent_decode(value: &[u8]) -> Option<String> {
+    let mut out = Vec::with_capacity(value.len());
+    let mut i = 0;
+    while i < value.len() {
+        if value[i] == b'%' {
+            let hex = std::str::from_utf8(value.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(value[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Percent-encodes a header value: space, `"`, `%` and everything outside printable ASCII.
+fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if (0x21..=0x7e).contains(&b) && b != b'"' && b != b'%' {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;
