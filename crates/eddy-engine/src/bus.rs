@@ -818,7 +818,8 @@ impl Engine {
         }
         let scope = &self.inner.config.scope;
         let event = Event {
-            id: uuid::Uuid::new_v4().to_string(),
+            // A producer's id (CloudEvents carry one) is kept; otherwise a new one.
+            id: entry.id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
             detail_type,
             source,
             account: scope.account.clone(),

@@ -18,7 +18,7 @@ pub struct Entry {
     pub time: Option<i64>,
     /// `EventBusName`: a name or an ARN; `default` when absent.
     pub bus: Option<String>,
-    /// `TraceHeader`: X-Ray trace header, kept for tracing.
+    /// `TraceHeader`: X-Ray trace header, kept for traces.
     pub trace_header: Option<String>,
     /// The producer's event id (a CloudEvent's `id`), kept as the event's `id`; a new id is
     /// made when absent (PutEvents has none).

@@ -60,7 +60,76 @@ fn every_module_has_a_doc_and_no_leftovers() {
 }
 
 /// Pure crates: no I/O, async, clock or logging, and only the Eddy crates allowed here.
-const PURE: &[(&str, &[&str])] = &[("eddy-pattern", &[])];
+const PURE: &[(&str, &[&str])] = &[
+    ("eddy-pattern", &[]),
+    ("eddy-model", &[]),
+    ("eddy-queue", &[]),
+    ("eddy-api-model", &[]),
+];
+
+/// Dependencies each crate must not have (ARCHITECTURE.md's invariants).
+const FORBIDDEN_DEPS: &[(&str, &[&str])] = &[
+    (
+        "eddy-store",
+        &[
+            "eddy-engine",
+            "eddy-server",
+            "eddy-store-sqlite",
+            "rusqlite",
+            "tokio",
+        ],
+    ),
+    (
+        "eddy-store-sqlite",
+        &["eddy-engine", "eddy-server", "tokio"],
+    ),
+    (
+        "eddy-engine",
+        &[
+            "eddy-server",
+            "eddy-store-sqlite",
+            "rusqlite",
+            "axum",
+            "hyper",
+            "eddy-api-model",
+        ],
+    ),
+    (
+        "eddy-server",
+        &["eddy-store-sqlite", "rusqlite", "eddy-store"],
+    ),
+    (
+        "eddy-cli",
+        &[
+            "eddy-engine",
+            "eddy-server",
+            "eddy-store",
+            "eddy-store-sqlite",
+            "rusqlite",
+        ],
+    ),
+];
+
+#[test]
+fn dependency_rules_hold() {
+    let mut problems = Vec::new();
+    for (name, forbidden) in FORBIDDEN_DEPS {
+        let manifest =
+            std::fs::read_to_string(workspace().join("crates").join(name).join("Cargo.toml"))
+                .expect("manifest");
+        let deps = manifest
+            .split("[dev-dependencies]")
+            .next()
+            .unwrap_or_default();
+        for line in deps.lines() {
+            let key = line.split(['=', '.']).next().unwrap_or_default().trim();
+            if forbidden.contains(&key) {
+                problems.push(format!("{name} depends on {key}"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
 const FORBIDDEN_IN_PURE: &[&str] = &[
     "std::fs",
     "std::net::Tcp",
