@@ -50,8 +50,10 @@
 //! `datacontenttype` and the body the data. A binary body is JSON when the content type is
 //! absent, `application/json`, `text/json` or ends in `+json` (parameters allowed); it must
 //! then be valid JSON, except that a body with no content type that is not JSON is taken
-//! as `application/octet-stream`. Other data is text when it is UTF-8, else bytes. An
-//! empty body is no data.
+//! as `application/octet-stream`. Other data is text when its type is textual (`text/*`,
+//! `application/xml`, `+xml`, or a `charset` parameter) and it is UTF-8, else bytes. An
+//! empty body is no data. Out in binary mode, bytes with no `datacontenttype` are sent as
+//! `application/octet-stream`.
 
 mod rfc3339;
 
@@ -70,6 +72,8 @@ pub use rfc3339::parse_time;
 pub const STRUCTURED: &str = "application/cloudevents+json";
 /// `Content-Type` of batched mode with the JSON format.
 pub const BATCH: &str = "application/cloudevents-batch+json";
+/// The content type of bytes of no declared type.
+const OCTET_STREAM: &str = "application/octet-stream";
 /// The `detail` member that carries what the envelope has no place for.
 pub const CARRIER: &str = "cloudevents";
 
@@ -201,12 +205,12 @@ where
             Ok(raw) => Data::Json(raw.get().to_owned()),
             Err(err) if content_type.is_some() => return Err(Error::MalformedData(err)),
             Err(_) => {
-                content_type = Some("application/octet-stream".to_owned());
-                text_or_bytes(body)
+                content_type = Some(OCTET_STREAM.to_owned());
+                Data::Bytes(body.to_vec())
             }
         }
     } else {
-        text_or_bytes(body)
+        text_or_bytes(body, content_type.as_deref().unwrap_or(OCTET_STREAM))
     };
     if let Some(content_type) = content_type {
         if seen.contains("datacontenttype") {
@@ -217,10 +221,12 @@ where
     Ok(vec![entry(assemble(attributes, data)?)])
 }
 
-fn text_or_bytes(body: &[u8]) -> Data {
+/// Binary-mode data that is not JSON: text when the content type is textual and the body
+/// UTF-8, else bytes.
+fn text_or_bytes(body: &[u8], content_type: &str) -> Data {
     match std::str::from_utf8(body) {
-        Ok(text) => Data::Text(text.to_owned()),
-        Err(_) => Data::Bytes(body.to_vec()),
+        Ok(text) if is_text(content_type) => Data::Text(text.to_owned()),
+        _ => Data::Bytes(body.to_vec()),
     }
 }
 
@@ -554,6 +560,11 @@ pub fn to_binary(event: &Event) -> Binary {
             headers.push((format!("ce-{name}"), percent_encode(&text)));
         }
     }
+    let untyped_bytes = matches!(out.data, Data::Bytes(_))
+        && !headers.iter().any(|(name, _)| name == "content-type");
+    if untyped_bytes {
+        headers.push(("content-type".to_owned(), OCTET_STREAM.to_owned()));
+    }
     let body = match out.data {
         Data::None => Vec::new(),
         Data::Json(json) => json.into_bytes(),
@@ -808,6 +819,15 @@ fn essence(content_type: &str) -> String {
         .unwrap_or_default()
         .trim()
         .to_ascii_lowercase()
+}
+
+/// Whether a content type is text: `text/*`, XML, or any type with a `charset`.
+fn is_text(content_type: &str) -> bool {
+    let essence = essence(content_type);
+    essence.starts_with("text/")
+        || essence == "application/xml"
+        || essence.ends_with("+xml")
+        || content_type.to_ascii_lowercase().contains("charset=")
 }
 
 /// Whether a content type is JSON: `application/json`, `text/json` or a `+json` suffix.
