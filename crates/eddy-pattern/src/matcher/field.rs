@@ -5,6 +5,7 @@ use rustc_hash::FxHashMap;
 
 use super::lens::LenIndex;
 use super::numeric::NumericIndex;
+use super::slots::{Slots, StrKey};
 use super::SlotId;
 use crate::cidr;
 use crate::pattern::{fold_case, AnythingBut, Test};
@@ -14,24 +15,24 @@ use crate::wildcard::Wildcard;
 /// All tests on one path.
 #[derive(Debug, Default)]
 pub(crate) struct FieldIndex {
-    exact_str: FxHashMap<Box<str>, Vec<SlotId>>,
+    exact_str: FxHashMap<StrKey, Slots>,
     /// Numbers by value ([`Number::key`] bits) and, when not exactly a double, by text.
-    exact_num: FxHashMap<u64, Vec<SlotId>>,
-    exact_num_text: FxHashMap<Box<str>, Vec<SlotId>>,
+    exact_num: FxHashMap<u64, Slots>,
+    exact_num_text: FxHashMap<StrKey, Slots>,
     /// `true`, `false`, `null`.
     exact_other: [Vec<SlotId>; 3],
     prefix: LenIndex<SlotId>,
     prefix_ic: LenIndex<SlotId>,
     suffix: LenIndex<SlotId>,
     suffix_ic: LenIndex<SlotId>,
-    equals_ic: FxHashMap<Box<str>, Vec<SlotId>>,
+    equals_ic: FxHashMap<StrKey, Slots>,
     /// Wildcards indexed by their literal head, else by their literal tail, else scanned.
     wildcard_head: LenIndex<(Wildcard, SlotId)>,
     wildcard_tail: LenIndex<(Wildcard, SlotId)>,
     wildcard_rest: Vec<(Wildcard, SlotId)>,
     numeric: NumericIndex<SlotId>,
     /// Networks by (is IPv6, mask bits), then by masked address.
-    cidr: FxHashMap<(bool, u8), FxHashMap<u128, Vec<SlotId>>>,
+    cidr: FxHashMap<(bool, u8), FxHashMap<u128, Slots>>,
     /// Any leaf at all: `exists: true`.
     any: Vec<SlotId>,
     /// `anything-but` value lists: every such slot matches unless the value is excluded.
@@ -40,9 +41,9 @@ pub(crate) struct FieldIndex {
     but_values: Vec<SlotId>,
     /// How many value lists each slot in `but_values` has.
     but_lists: FxHashMap<SlotId, usize>,
-    but_str: FxHashMap<Box<str>, Vec<SlotId>>,
-    but_num: FxHashMap<u64, Vec<SlotId>>,
-    but_num_text: FxHashMap<Box<str>, Vec<SlotId>>,
+    but_str: FxHashMap<StrKey, Slots>,
+    but_num: FxHashMap<u64, Slots>,
+    but_num_text: FxHashMap<StrKey, Slots>,
     /// The other `anything-but` forms, tested one by one.
     but_other: Vec<(AnythingBut, SlotId)>,
     /// How many tests are indexed here.
@@ -69,13 +70,13 @@ fn literal_other(lit: &Literal) -> Option<usize> {
     }
 }
 
-fn remove_from<K: std::hash::Hash + Eq>(
-    map: &mut FxHashMap<K, Vec<SlotId>>,
-    key: &K,
-    slot: SlotId,
-) {
+fn remove_from<K, Q>(map: &mut FxHashMap<K, Slots>, key: &Q, slot: SlotId)
+where
+    K: std::hash::Hash + Eq + std::borrow::Borrow<Q>,
+    Q: std::hash::Hash + Eq + ?Sized,
+{
     if let Some(v) = map.get_mut(key) {
-        v.retain(|&s| s != slot);
+        v.retain(|s| s != slot);
         if v.is_empty() {
             map.remove(key);
         }
@@ -102,14 +103,14 @@ impl FieldIndex {
         match test {
             Test::Exact(Literal::String(s)) => self
                 .exact_str
-                .entry(s.as_str().into())
+                .entry(StrKey::new(s.as_bytes()))
                 .or_default()
                 .push(slot),
             Test::Exact(Literal::Number(n)) => match num_bits(n) {
                 Some(b) => self.exact_num.entry(b).or_default().push(slot),
                 None => self
                     .exact_num_text
-                    .entry(n.text().into())
+                    .entry(StrKey::new(n.text().as_bytes()))
                     .or_default()
                     .push(slot),
             },
@@ -134,7 +135,7 @@ impl FieldIndex {
             } => self.suffix_ic.insert(text.as_bytes(), slot),
             Test::EqualsIgnoreCase(t) => self
                 .equals_ic
-                .entry(t.as_str().into())
+                .entry(StrKey::new(t.as_bytes()))
                 .or_default()
                 .push(slot),
             Test::Wildcard(w) => {
@@ -169,14 +170,14 @@ impl FieldIndex {
                     match v {
                         Literal::String(s) => self
                             .but_str
-                            .entry(s.as_str().into())
+                            .entry(StrKey::new(s.as_bytes()))
                             .or_default()
                             .push(slot),
                         Literal::Number(n) => match num_bits(n) {
                             Some(b) => self.but_num.entry(b).or_default().push(slot),
                             None => self
                                 .but_num_text
-                                .entry(n.text().into())
+                                .entry(StrKey::new(n.text().as_bytes()))
                                 .or_default()
                                 .push(slot),
                         },
@@ -198,12 +199,10 @@ impl FieldIndex {
         self.tests -= 1;
         self.account(test, -1);
         match test {
-            Test::Exact(Literal::String(s)) => {
-                remove_from(&mut self.exact_str, &Box::from(s.as_str()), slot)
-            }
+            Test::Exact(Literal::String(s)) => remove_from(&mut self.exact_str, s.as_bytes(), slot),
             Test::Exact(Literal::Number(n)) => match num_bits(n) {
                 Some(b) => remove_from(&mut self.exact_num, &b, slot),
-                None => remove_from(&mut self.exact_num_text, &Box::from(n.text()), slot),
+                None => remove_from(&mut self.exact_num_text, n.text().as_bytes(), slot),
             },
             Test::Exact(lit) => self.exact_other
                 [literal_other(lit).expect("not a string or number")]
@@ -224,9 +223,7 @@ impl FieldIndex {
                 text,
                 ignore_case: true,
             } => self.suffix_ic.remove(text.as_bytes(), |&s| s == slot),
-            Test::EqualsIgnoreCase(t) => {
-                remove_from(&mut self.equals_ic, &Box::from(t.as_str()), slot)
-            }
+            Test::EqualsIgnoreCase(t) => remove_from(&mut self.equals_ic, t.as_bytes(), slot),
             Test::Wildcard(w) => {
                 if !w.head().is_empty() {
                     self.wildcard_head
@@ -254,12 +251,10 @@ impl FieldIndex {
                 self.but_lists.remove(&slot);
                 for v in vals {
                     match v {
-                        Literal::String(s) => {
-                            remove_from(&mut self.but_str, &Box::from(s.as_str()), slot)
-                        }
+                        Literal::String(s) => remove_from(&mut self.but_str, s.as_bytes(), slot),
                         Literal::Number(n) => match num_bits(n) {
                             Some(b) => remove_from(&mut self.but_num, &b, slot),
-                            None => remove_from(&mut self.but_num_text, &Box::from(n.text()), slot),
+                            None => remove_from(&mut self.but_num_text, n.text().as_bytes(), slot),
                         },
                         _ => {}
                     }
@@ -320,18 +315,21 @@ impl FieldIndex {
                             && number_bits(x, text).is_some();
                         if by_bits {
                             if let Some(v) = exact_bits {
-                                v.iter().for_each(|&s| hit(s));
+                                v.as_slice().iter().for_each(|&s| hit(s));
                             }
-                        } else if let Some(v) = self.exact_num_text.get(text) {
-                            v.iter().for_each(|&s| hit(s));
+                        } else if let Some(v) = self.exact_num_text.get(text.as_bytes()) {
+                            v.as_slice().iter().for_each(|&s| hit(s));
                         }
                         if !self.but_values.is_empty() {
                             let excluded = if by_bits {
                                 but_bits
                             } else {
-                                self.but_num_text.get(text)
+                                self.but_num_text.get(text.as_bytes())
                             };
-                            self.hit_but_values(excluded.map_or(&[][..], Vec::as_slice), &mut hit);
+                            self.hit_but_values(
+                                excluded.map_or(&[][..], Slots::as_slice),
+                                &mut hit,
+                            );
                         }
                     }
                 }
@@ -348,8 +346,8 @@ impl FieldIndex {
     }
 
     fn match_str(&self, leaf: &Leaf<'_>, s: &str, hit: &mut impl FnMut(SlotId)) {
-        if let Some(v) = self.exact_str.get(s) {
-            v.iter().for_each(|&s| hit(s));
+        if let Some(v) = self.exact_str.get(s.as_bytes()) {
+            v.as_slice().iter().for_each(|&s| hit(s));
         }
         let bytes = s.as_bytes();
         if !self.prefix.is_empty() {
@@ -371,11 +369,8 @@ impl FieldIndex {
                 owned = fold_case(s);
                 owned.as_bytes()
             };
-            if let Some(v) = std::str::from_utf8(folded)
-                .ok()
-                .and_then(|f| self.equals_ic.get(f))
-            {
-                v.iter().for_each(|&s| hit(s));
+            if let Some(v) = self.equals_ic.get(folded) {
+                v.as_slice().iter().for_each(|&s| hit(s));
             }
             self.prefix_ic.prefixes_of(folded, |&s| hit(s));
             self.suffix_ic.suffixes_of(folded, |&s| hit(s));
@@ -409,14 +404,19 @@ impl FieldIndex {
                 for (&(is_v6, bits), nets) in &self.cidr {
                     if is_v6 == v6 {
                         if let Some(v) = nets.get(&cidr::mask(addr, bits, max)) {
-                            v.iter().for_each(|&s| hit(s));
+                            v.as_slice().iter().for_each(|&s| hit(s));
                         }
                     }
                 }
             }
         }
         if !self.but_values.is_empty() {
-            self.hit_but_values(self.but_str.get(s).map_or(&[][..], Vec::as_slice), hit);
+            self.hit_but_values(
+                self.but_str
+                    .get(s.as_bytes())
+                    .map_or(&[][..], Slots::as_slice),
+                hit,
+            );
         }
         self.match_but_other(leaf, hit);
     }

@@ -3,10 +3,12 @@
 
 use rustc_hash::FxHashMap;
 
+use super::slots::StrKey;
+
 /// Literals (prefixes or suffixes) with a payload each.
 #[derive(Debug)]
 pub(crate) struct LenIndex<T> {
-    by_text: FxHashMap<Box<[u8]>, Vec<T>>,
+    by_text: FxHashMap<StrKey, Vec<T>>,
     /// Distinct lengths, ascending, with how many literals have each.
     lens: Vec<(usize, usize)>,
 }
@@ -26,7 +28,10 @@ impl<T: PartialEq> LenIndex<T> {
     }
 
     pub(crate) fn insert(&mut self, text: &[u8], item: T) {
-        self.by_text.entry(text.into()).or_default().push(item);
+        self.by_text
+            .entry(StrKey::new(text))
+            .or_default()
+            .push(item);
         match self.lens.binary_search_by_key(&text.len(), |&(l, _)| l) {
             Ok(i) => self.lens[i].1 += 1,
             Err(i) => self.lens.insert(i, (text.len(), 1)),

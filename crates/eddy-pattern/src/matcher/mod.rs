@@ -17,6 +17,7 @@ mod field;
 mod lens;
 mod numeric;
 pub mod scan;
+mod slots;
 
 use std::cell::RefCell;
 use std::hash::Hash;
