@@ -147,6 +147,32 @@ pub enum Error {
     Envelope(&'static str),
 }
 
+impl Error {
+    /// A stable code for the error, for the HTTP answer: `NotCloudEvent`,
+    /// `UnsupportedFormat`, `MalformedJson`, `MissingAttribute`, `UnsupportedSpecVersion`,
+    /// `InvalidAttribute`, `InvalidData` or `InvalidEnvelope` (an event of a batch gives
+    /// its own error's code).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::NotCloudEvent => "NotCloudEvent",
+            Error::UnsupportedFormat(_) => "UnsupportedFormat",
+            Error::MalformedJson(_) | Error::NotAnObject | Error::NotAnArray => "MalformedJson",
+            Error::MissingAttribute(_) => "MissingAttribute",
+            Error::SpecVersion(_) => "UnsupportedSpecVersion",
+            Error::InvalidAttribute { .. }
+            | Error::InvalidName(_)
+            | Error::Duplicate(_)
+            | Error::InvalidTime(_)
+            | Error::InvalidHeader(_) => "InvalidAttribute",
+            Error::MalformedData(_) | Error::InvalidBase64(_) | Error::DataAndDataBase64 => {
+                "InvalidData"
+            }
+            Error::InBatch { source, .. } => source.code(),
+            Error::Envelope(_) => "InvalidEnvelope",
+        }
+    }
+}
+
 /// Reads an HTTP request in any CloudEvents content mode into one entry per event (none for
 /// an empty batch). `headers` are (name, value) pairs; names are matched without regard to
 /// case. The entries have no bus.
