@@ -85,6 +85,9 @@ pub struct HttpParameters {
     /// Values for `*` in the destination's URL.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub path_parameters: Vec<String>,
+    /// Send events as CloudEvents: `structured` or `binary` (HTTP content modes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloudevents: Option<String>,
 }
 
 /// A rule's target. Exactly one of `arn`, `queue`, `bus` and `api-destination` says where

@@ -294,11 +294,25 @@ impl Engine {
                 .collect();
             url.push_str(&encoded.join("&"));
         }
-        let body = if matches!(destination.method.as_str(), "GET" | "HEAD") {
-            Vec::new()
-        } else {
-            delivery.payload.clone().into_bytes()
-        };
+        let mut body = delivery.payload.clone().into_bytes();
+        if let Some(mode) = delivery.http.as_ref().and_then(|h| h.cloudevents) {
+            match cloud_event(delivery, mode) {
+                Some((ce_headers, ce_body)) => {
+                    headers.retain(|(name, _)| !name.eq_ignore_ascii_case("content-type"));
+                    headers.extend(ce_headers);
+                    body = ce_body;
+                }
+                None => {
+                    return Outcome::Fail(Failure::new(
+                        "SDK_CLIENT_ERROR",
+                        "the event cannot be written as a CloudEvent",
+                    ));
+                }
+            }
+        }
+        if matches!(destination.method.as_str(), "GET" | "HEAD") {
+            body.clear();
+        }
         let request = HttpRequest {
             method: destination.method.clone(),
             url,
@@ -362,6 +376,36 @@ impl Engine {
             self.schedule(delivery);
         }
     }
+}
+
+/// The delivery as a CloudEvent: the event's attributes, and as data the target's input
+/// (the event's detail, or what its input transformer made of the event).
+fn cloud_event(
+    delivery: &Delivery,
+    mode: crate::resources::CloudEventsMode,
+) -> Option<(Vec<(String, String)>, Vec<u8>)> {
+    use eddy_model::cloudevents;
+    let mut event = cloudevents::read_envelope(&delivery.event).ok()?;
+    if delivery.payload != delivery.event {
+        event.detail = if serde_json::from_str::<serde::de::IgnoredAny>(&delivery.payload).is_ok() {
+            delivery.payload.clone()
+        } else {
+            serde_json::to_string(&delivery.payload).ok()?
+        };
+    }
+    Some(match mode {
+        crate::resources::CloudEventsMode::Structured => (
+            vec![(
+                "content-type".to_owned(),
+                cloudevents::STRUCTURED.to_owned(),
+            )],
+            cloudevents::to_structured(&event).into_bytes(),
+        ),
+        crate::resources::CloudEventsMode::Binary => {
+            let binary = cloudevents::to_binary(&event);
+            (binary.headers, binary.body)
+        }
+    })
 }
 
 /// Percent-encodes a query-string component.

@@ -123,6 +123,21 @@ pub struct HttpParameters {
     /// Values for `*` in the endpoint's URL, in order.
     #[serde(default)]
     pub path_parameter_values: Vec<String>,
+    /// Send the event as a CloudEvent in this HTTP content mode instead of as the
+    /// EventBridge envelope.
+    #[serde(default)]
+    pub cloudevents: Option<CloudEventsMode>,
+}
+
+/// How an HTTP target that asks for CloudEvents receives them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CloudEventsMode {
+    /// One JSON document, `Content-Type: application/cloudevents+json`.
+    #[serde(rename = "structured")]
+    Structured,
+    /// Attributes in `ce-*` headers, the data as the body.
+    #[serde(rename = "binary")]
+    Binary,
 }
 
 /// A target as stored.

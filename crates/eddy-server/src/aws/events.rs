@@ -3,7 +3,7 @@
 use axum::response::{IntoResponse, Response};
 use eddy_engine::bus::{BusInfo, EntryOutcome, FailedTarget, PutRule, RuleInfo};
 use eddy_engine::resources::{
-    HttpParameters, InputTransformerDef, RetryPolicy, RuleState, Tags, TargetDef,
+    CloudEventsMode, HttpParameters, InputTransformerDef, RetryPolicy, RuleState, Tags, TargetDef,
 };
 use eddy_engine::{Engine, Error, Kind};
 use eddy_model::event::Entry;
@@ -387,11 +387,23 @@ fn target_in(t: WireTarget) -> Result<TargetDef, AwsError> {
         None => None,
     };
     let http = match t.http_parameters {
-        Some(h) => Some(HttpParameters {
-            header_parameters: pairs(h.header_parameters, "HeaderParameters")?,
-            query_string_parameters: pairs(h.query_string_parameters, "QueryStringParameters")?,
-            path_parameter_values: h.path_parameter_values.unwrap_or_default(),
-        }),
+        Some(h) => {
+            let header_parameters = pairs(h.header_parameters, "HeaderParameters")?;
+            // A target asks for CloudEvents (structured mode) with that content type.
+            let cloudevents = header_parameters
+                .iter()
+                .any(|(k, v)| {
+                    k.eq_ignore_ascii_case("content-type")
+                        && v.starts_with("application/cloudevents+json")
+                })
+                .then_some(CloudEventsMode::Structured);
+            Some(HttpParameters {
+                header_parameters,
+                query_string_parameters: pairs(h.query_string_parameters, "QueryStringParameters")?,
+                path_parameter_values: h.path_parameter_values.unwrap_or_default(),
+                cloudevents,
+            })
+        }
         None => None,
     };
     Ok(TargetDef {

@@ -8,7 +8,7 @@ use axum::{Json, Router};
 use eddy_api_model as api;
 use eddy_engine::bus::{EntryOutcome, PutRule, RuleInfo};
 use eddy_engine::resources::{
-    HttpParameters, InputTransformerDef, RetryPolicy, RuleState, TargetDef,
+    CloudEventsMode, HttpParameters, InputTransformerDef, RetryPolicy, RuleState, TargetDef,
 };
 use eddy_engine::Engine;
 use eddy_model::arn::{Arn, TargetArn};
@@ -168,6 +168,10 @@ fn target_out(engine: &Engine, t: TargetDef) -> api::Target {
         headers: h.header_parameters.into_iter().collect(),
         query: h.query_string_parameters.into_iter().collect(),
         path_parameters: h.path_parameter_values,
+        cloudevents: h.cloudevents.map(|m| match m {
+            CloudEventsMode::Structured => "structured".to_owned(),
+            CloudEventsMode::Binary => "binary".to_owned(),
+        }),
     });
     out
 }
@@ -234,6 +238,16 @@ fn target_in(engine: &Engine, t: api::Target) -> Result<TargetDef, ApiError> {
             header_parameters: h.headers.into_iter().collect(),
             query_string_parameters: h.query.into_iter().collect(),
             path_parameter_values: h.path_parameters,
+            cloudevents: match h.cloudevents.as_deref() {
+                None => None,
+                Some("structured") => Some(CloudEventsMode::Structured),
+                Some("binary") => Some(CloudEventsMode::Binary),
+                Some(other) => {
+                    return Err(ApiError::invalid(format!(
+                        "http.cloudevents {other}: structured or binary"
+                    )))
+                }
+            },
         }),
         role_arn: None,
     })
