@@ -28,6 +28,7 @@ use crate::pattern::{self, Field, Limits, Pattern, Test};
 use crate::value::{Leaf, Literal};
 use field::FieldIndex;
 use scan::{Mode, RawLeaf, ScanError, Stop, Trie};
+use slots::StrKey;
 
 /// What a [`FieldIndex`] reports: a branch.
 pub(crate) type SlotId = u32;
@@ -79,13 +80,38 @@ enum Need {
 
 #[derive(Debug, Default)]
 struct BranchEntry {
-    pattern: u32,
-    /// Which branch of the pattern this is.
-    index: u32,
     /// Per field of the pattern's branch: its path and what it needs.
     fields: Vec<(PathId, Need)>,
     /// The field whose tests are indexed; none for branches checked on every event.
     key: Option<usize>,
+    /// Per field, in the order of `fields`, what checking a candidate reads: one block
+    /// rather than a walk through the pattern.
+    checks: Box<[Check]>,
+}
+
+/// A field of a branch, as checking a candidate reads it.
+#[derive(Debug)]
+struct Check {
+    path: PathId,
+    need: Need,
+    test: CheckTest,
+}
+
+#[derive(Debug)]
+enum CheckTest {
+    /// One exact string, the most common test besides a key field, compared in place.
+    Str(StrKey),
+    /// Any other tests: a leaf passes if it passes one.
+    Tests(Box<[Test]>),
+}
+
+impl CheckTest {
+    fn new(field: &Field) -> CheckTest {
+        match field.tests.as_slice() {
+            [Test::Exact(Literal::String(s))] => CheckTest::Str(StrKey::new(s.as_bytes())),
+            tests => CheckTest::Tests(tests.into()),
+        }
+    }
 }
 
 /// See [`Matcher::slim`].
@@ -249,7 +275,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             }
         };
         let mut branch_ids = Vec::with_capacity(pattern.branches.len());
-        for (i, branch) in pattern.branches.iter().enumerate() {
+        for branch in &pattern.branches {
             let fields: Vec<(PathId, Need)> = branch
                 .fields
                 .iter()
@@ -260,11 +286,20 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
                     *self.shared.entry((path, test_key(t).0)).or_default() += 1;
                 }
             }
+            let checks = branch
+                .fields
+                .iter()
+                .zip(&fields)
+                .map(|(f, &(path, need))| Check {
+                    path,
+                    need,
+                    test: CheckTest::new(f),
+                })
+                .collect();
             let entry = BranchEntry {
-                pattern: index,
-                index: i as u32,
                 fields,
                 key: None,
+                checks,
             };
             let slim = Slim {
                 pattern: index,
@@ -521,23 +556,18 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
     fn branch_holds(&self, b: BranchId, event: &[u8], s: &mut Scratch) -> bool {
         let gen = s.gen;
         let entry = &self.branches[b as usize];
-        if entry.fields.len() == 1 && entry.key == Some(0) {
+        if entry.checks.len() == 1 && entry.key == Some(0) {
             // Selected through its only field, which it indexes: nothing else to check.
             return true;
         }
-        let tests = &self.patterns[entry.pattern as usize]
-            .as_ref()
-            .expect("live branch has a live pattern")
-            .pattern
-            .branches[entry.index as usize]
-            .fields;
         // The other fields first: the key field passed (it selected the branch), and its
         // array elements only matter if another field is tied to array elements too.
         let mut options: Vec<Vec<consistency::Trail<'_>>> = Vec::new();
-        for (j, &(path, need)) in entry.fields.iter().enumerate() {
+        for (j, check) in entry.checks.iter().enumerate() {
             if Some(j) == entry.key {
                 continue;
             }
+            let (path, need) = (check.path, check.need);
             let present = s.path_stamp[path as usize] == gen;
             if !present {
                 if need == Need::Hit {
@@ -548,7 +578,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             if need == Need::Absent {
                 return false;
             }
-            match self.passing_trails(&tests[j], path, event, s) {
+            match self.passing_trails(&check.test, path, event, s) {
                 Passing::None => return false,
                 Passing::Free => {}
                 Passing::InArrays(trails) => options.push(trails),
@@ -559,7 +589,8 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         }
         if let Some(j) = entry.key {
             if s.key_free[b as usize] != gen {
-                match self.passing_trails(&tests[j], entry.fields[j].0, event, s) {
+                let key = &entry.checks[j];
+                match self.passing_trails(&key.test, key.path, event, s) {
                     Passing::None => return false,
                     Passing::Free => {}
                     Passing::InArrays(trails) => options.push(trails),
@@ -573,7 +604,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
     /// array (compatible with everything), or the array trails of all of them.
     fn passing_trails<'s>(
         &self,
-        field: &Field,
+        test: &CheckTest,
         path: PathId,
         event: &[u8],
         s: &'s Scratch,
@@ -582,11 +613,16 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         let mut at = s.path_head[path as usize];
         while at != NONE {
             let rec = &s.leaves[at as usize];
-            if field
-                .tests
-                .iter()
-                .any(|t| t.matches(&rec.leaf(event, &s.arena)))
-            {
+            let passes = match test {
+                CheckTest::Str(k) => {
+                    rec.kind == LeafKind::String && rec.bytes(event, &s.arena) == k.as_bytes()
+                }
+                CheckTest::Tests(tests) => {
+                    let leaf = rec.leaf(event, &s.arena);
+                    tests.iter().any(|t| t.matches(&leaf))
+                }
+            };
+            if passes {
                 if rec.trail.1 == 0 {
                     return Passing::Free;
                 }
@@ -637,6 +673,16 @@ enum LeafKind {
 }
 
 impl LeafRec {
+    /// The leaf's text: a string's (decoded) bytes, a number's spelling.
+    fn bytes<'a>(&self, event: &'a [u8], arena: &'a str) -> &'a [u8] {
+        let (start, len) = (self.text.0 as usize, self.text.1 as usize);
+        if self.in_arena {
+            &arena.as_bytes()[start..start + len]
+        } else {
+            &event[start..start + len]
+        }
+    }
+
     fn leaf<'a>(&self, event: &'a [u8], arena: &'a str) -> Leaf<'a> {
         let (start, len) = (self.text.0 as usize, self.text.1 as usize);
         let text = if self.in_arena {
