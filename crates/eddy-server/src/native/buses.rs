@@ -219,6 +219,27 @@ fn target_in(engine: &Engine, t: api::Target) -> Result<TargetDef, ApiError> {
             ),
         ),
     };
+    let http = match t.http {
+        None => None,
+        Some(h) => {
+            let cloudevents = match h.cloudevents.as_deref() {
+                None => None,
+                Some("structured") => Some(CloudEventsMode::Structured),
+                Some("binary") => Some(CloudEventsMode::Binary),
+                Some(other) => {
+                    return Err(ApiError::invalid(format!(
+                        "http.cloudevents {other}: structured or binary"
+                    )))
+                }
+            };
+            Some(HttpParameters {
+                header_parameters: h.headers.into_iter().collect(),
+                query_string_parameters: h.query.into_iter().collect(),
+                path_parameter_values: h.path_parameters,
+                cloudevents,
+            })
+        }
+    };
     Ok(TargetDef {
         id: t.id,
         arn,
@@ -234,21 +255,7 @@ fn target_in(engine: &Engine, t: api::Target) -> Result<TargetDef, ApiError> {
         }),
         dead_letter_arn,
         message_group_id: t.message_group_id,
-        http: t.http.map(|h| HttpParameters {
-            header_parameters: h.headers.into_iter().collect(),
-            query_string_parameters: h.query.into_iter().collect(),
-            path_parameter_values: h.path_parameters,
-            cloudevents: match h.cloudevents.as_deref() {
-                None => None,
-                Some("structured") => Some(CloudEventsMode::Structured),
-                Some("binary") => Some(CloudEventsMode::Binary),
-                Some(other) => {
-                    return Err(ApiError::invalid(format!(
-                        "http.cloudevents {other}: structured or binary"
-                    )))
-                }
-            },
-        }),
+        http,
         role_arn: None,
     })
 }
