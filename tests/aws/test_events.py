@@ -276,3 +276,24 @@ def test_http_client_error_is_not_retried(events, sqs):
         assert len(endpoint.requests) == 1
     finally:
         endpoint.close()
+
+
+def test_http_target_asking_for_cloudevents(events):
+    endpoint = FlakyEndpoint(failures=0)
+    try:
+        arn = api_destination(events, "ce", endpoint.url)
+        events.put_rule(Name="to-ce", EventPattern=json.dumps({"source": ["shop"]}))
+        events.put_targets(
+            Rule="to-ce",
+            Targets=[{"Id": "h", "Arn": arn, "HttpParameters": {"HeaderParameters": {"Content-Type": "application/cloudevents+json"}}}],
+        )
+        put = events.put_events(Entries=[entry({"n": 3})])
+        wait_for(lambda: endpoint.requests)
+        request = endpoint.requests[0]
+        assert request["headers"]["content-type"] == "application/cloudevents+json"
+        ce = json.loads(request["body"])
+        assert ce["specversion"] == "1.0" and ce["type"] == "OrderCreated" and ce["source"] == "shop"
+        assert ce["id"] == put["Entries"][0]["EventId"]
+        assert ce["data"] == {"n": 3}
+    finally:
+        endpoint.close()

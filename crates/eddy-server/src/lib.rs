@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 
 pub mod aws;
+pub mod cloudevents;
 pub mod native;
 
 use axum::routing::get;
@@ -29,6 +30,7 @@ pub fn router(engine: Engine) -> Router {
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(|| async { "ready\n" }))
         .merge(native::router())
+        .merge(cloudevents::router())
         .merge(aws::router())
         .with_state(state)
 }
