@@ -5,10 +5,22 @@
 //! success.
 #![forbid(unsafe_code)]
 
+pub mod apply;
+mod buses;
+pub mod client;
+mod dlq;
 mod input;
 mod pattern;
+mod put_events;
+mod queues;
+mod remote;
+mod rules;
 pub mod serve;
+pub mod stack;
+mod table;
 mod transform;
+
+pub use apply::{apply_file, ApplySummary};
 
 use std::process::ExitCode;
 
@@ -31,6 +43,19 @@ enum Command {
     /// Show what a rule target receives for an event through its InputPath or
     /// InputTransformer.
     Transform(transform::TransformArgs),
+    /// Converge a running server to a stack file (eddy.yaml): print the plan, then create,
+    /// update and delete.
+    Apply(apply::ApplyArgs),
+    /// Event buses: list, describe, create, delete.
+    Buses(buses::BusesArgs),
+    /// Rules of a bus: list, describe, delete.
+    Rules(rules::RulesArgs),
+    /// Queues and their messages.
+    Queues(queues::QueuesArgs),
+    /// Show the dead letters of a queue: why each event could not be delivered.
+    Dlq(dlq::DlqArgs),
+    /// Put events on a bus, from flags, a file of JSON lines or stdin.
+    PutEvents(put_events::PutEventsArgs),
 }
 
 /// How results are printed.
@@ -62,6 +87,12 @@ pub fn main(serve: impl FnOnce(serve::ServeArgs) -> anyhow::Result<Exit>) -> Exi
         Command::Serve(args) => serve(args),
         Command::TestEventPattern(args) => pattern::test_event_pattern(args),
         Command::Transform(args) => transform::transform(args),
+        Command::Apply(args) => apply::run(args),
+        Command::Buses(args) => buses::run(args),
+        Command::Rules(args) => rules::run(args),
+        Command::Queues(args) => queues::run(args),
+        Command::Dlq(args) => dlq::run(args),
+        Command::PutEvents(args) => put_events::run(args),
     };
     match result {
         Ok(Exit::Ok) => ExitCode::SUCCESS,
@@ -70,8 +101,54 @@ pub fn main(serve: impl FnOnce(serve::ServeArgs) -> anyhow::Result<Exit>) -> Exi
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            if is_invalid_input(&e) {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
+    }
+}
+
+/// Input the user gave that cannot be used (a bad file, a bad flag value): exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidInput(pub String);
+
+/// Whether an error comes from input the user gave: a bad file or argument, or a request
+/// the server refused as invalid.
+fn is_invalid_input(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.is::<InvalidInput>()
+            || c.is::<stack::Error>()
+            || c.downcast_ref::<client::Error>()
+                .is_some_and(client::Error::is_invalid_input)
+    })
+}
+
+/// Parses `KEY=VALUE`.
+fn key_value(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
+        _ => Err(format!("{s:?} is not KEY=VALUE")),
+    }
+}
+
+/// Tags as `k=v,k=v`.
+fn tags_text(tags: &eddy_api_model::Tags) -> String {
+    tags.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Says that a resource was deleted.
+fn deleted(output: Output, kind: &str, name: &str) -> std::io::Result<()> {
+    match output {
+        Output::Json => {
+            table::print_json(&serde_json::json!({ "deleted": { "kind": kind, "name": name } }))
+        }
+        Output::Table => table::print_line(&format!("deleted {kind} {name}")),
     }
 }
 

@@ -1,0 +1,670 @@
+//! The plan: the steps that turn the server's current state into a stack's desired state.
+//! Pure: the current state comes in as lists read from the server, the steps come out as
+//! data (each with the request that carries it out), so plans print and test without a
+//! server.
+//!
+//! Rules of the plan:
+//! - A resource the file names is created when absent and updated only when something
+//!   the file sets differs, so a second apply finds nothing to do.
+//! - Buses, queues and rules the stack owns carry the tag `eddy:stack = NAME`; one the file
+//!   no longer names is deleted only if it carries that tag. Connections and API
+//!   destinations have no tags, so they are never deleted by a plan.
+//! - Steps run in an order that never refers to something missing: connections, API
+//!   destinations, queues (dead-letter queues before the queues that name them), buses
+//!   and rules are created or updated; then rules, buses and queues are deleted.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use eddy_api_model as api;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{rule_key, Stack, STACK_TAG};
+use crate::table::shorten;
+
+/// The server's current state, as its list endpoints give it.
+#[derive(Debug, Clone, Default)]
+pub struct Current {
+    /// Every bus.
+    pub buses: Vec<api::Bus>,
+    /// Every queue, with all its attributes.
+    pub queues: Vec<api::Queue>,
+    /// Every connection.
+    pub connections: Vec<api::Connection>,
+    /// Every API destination.
+    pub api_destinations: Vec<api::ApiDestination>,
+    /// Every rule of every bus, with its targets.
+    pub rules: Vec<api::Rule>,
+}
+
+/// What a step does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// Make a resource that does not exist.
+    Create,
+    /// Change a resource that exists.
+    Update,
+    /// Remove a resource the stack owns and no longer names.
+    Delete,
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Delete => "delete",
+        })
+    }
+}
+
+/// The kind of resource a step is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// A connection.
+    Connection,
+    /// An API destination.
+    ApiDestination,
+    /// A queue.
+    Queue,
+    /// A bus.
+    Bus,
+    /// A rule (named `bus/rule`).
+    Rule,
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Kind::Connection => "connection",
+            Kind::ApiDestination => "api-destination",
+            Kind::Queue => "queue",
+            Kind::Bus => "bus",
+            Kind::Rule => "rule",
+        })
+    }
+}
+
+/// The request that carries a step out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// `PUT /v1/connections/{name}`.
+    CreateConnection(api::Connection),
+    /// `DELETE` then `PUT /v1/connections/{name}` (the API cannot change one in place).
+    ReplaceConnection(api::Connection),
+    /// `PUT /v1/api-destinations/{name}`.
+    CreateApiDestination(api::ApiDestination),
+    /// `DELETE` then `PUT /v1/api-destinations/{name}`.
+    ReplaceApiDestination(api::ApiDestination),
+    /// `PUT /v1/queues/{name}` (creates, or sets attributes and replaces tags).
+    PutQueue(api::Queue),
+    /// `POST /v1/buses`.
+    CreateBus(api::Bus),
+    /// `PUT /v1/buses/{bus}/rules/{rule}` with its targets (which it replaces).
+    PutRule(api::Rule),
+    /// `DELETE /v1/buses/{bus}/rules/{rule}`.
+    DeleteRule {
+        /// The rule's bus.
+        bus: String,
+        /// The rule's name.
+        name: String,
+    },
+    /// `DELETE /v1/buses/{bus}`.
+    DeleteBus(String),
+    /// `DELETE /v1/queues/{queue}`.
+    DeleteQueue(String),
+}
+
+/// One step of a plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// Create, update or delete.
+    pub action: Action,
+    /// What kind of resource.
+    pub kind: Kind,
+    /// Its name (`bus/rule` for rules).
+    pub name: String,
+    /// For people: what it will be, or what changes.
+    pub detail: String,
+    /// The request.
+    pub change: Change,
+}
+
+/// The steps that converge the server to a stack, in the order to run them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// The stack's name.
+    pub stack: String,
+    /// The steps; none when the server already matches.
+    pub steps: Vec<Step>,
+}
+
+impl Plan {
+    /// Whether nothing needs doing.
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+}
+
+/// Computes the plan that converges `current` to `stack`.
+pub fn plan(stack: &Stack, current: &Current) -> Plan {
+    let scope = Scope::of(current);
+    let mut steps = Vec::new();
+    steps.extend(connections(stack, current));
+    steps.extend(api_destinations(stack, current));
+    let (queue_puts, queue_deletes) = queues(stack, current, scope.as_ref());
+    steps.extend(queue_puts);
+    let (bus_creates, bus_deletes) = buses(stack, current);
+    steps.extend(bus_creates);
+    let (rule_puts, rule_deletes) = rules(stack, current);
+    steps.extend(rule_puts);
+    steps.extend(rule_deletes);
+    steps.extend(bus_deletes);
+    steps.extend(queue_deletes);
+    Plan {
+        stack: stack.name.clone(),
+        steps,
+    }
+}
+
+/// The region and account of the server's ARNs, read from any ARN it gave.
+struct Scope {
+    region: String,
+    account: String,
+}
+
+impl Scope {
+    fn of(current: &Current) -> Option<Scope> {
+        let arns = current
+            .buses
+            .iter()
+            .filter_map(|b| b.arn.as_deref())
+            .chain(current.queues.iter().filter_map(|q| q.arn.as_deref()));
+        for arn in arns {
+            let parts: Vec<&str> = arn.splitn(6, ':').collect();
+            if parts.len() == 6 && parts[0] == "arn" && !parts[4].is_empty() {
+                return Some(Scope {
+                    region: parts[3].to_owned(),
+                    account: parts[4].to_owned(),
+                });
+            }
+        }
+        None
+    }
+
+    fn queue_arn(&self, name: &str) -> String {
+        format!("arn:aws:sqs:{}:{}:{name}", self.region, self.account)
+    }
+}
+
+fn owned(tags: &api::Tags, stack: &str) -> bool {
+    tags.get(STACK_TAG).is_some_and(|v| v == stack)
+}
+
+fn with_stack_tag(tags: &api::Tags, stack: &str) -> api::Tags {
+    let mut tags = tags.clone();
+    tags.insert(STACK_TAG.to_owned(), stack.to_owned());
+    tags
+}
+
+fn step(
+    action: Action,
+    kind: Kind,
+    name: impl Into<String>,
+    detail: String,
+    change: Change,
+) -> Step {
+    Step {
+        action,
+        kind,
+        name: name.into(),
+        detail,
+        change,
+    }
+}
+
+/// `field: old → new` for each field that differs.
+fn differences(fields: &[(&str, Option<String>, Option<String>)]) -> Vec<String> {
+    fields
+        .iter()
+        .filter(|(_, old, new)| old != new)
+        .map(|(name, old, new)| {
+            format!(
+                "{name}: {} → {}",
+                old.as_deref().unwrap_or("(none)"),
+                new.as_deref().unwrap_or("(none)")
+            )
+        })
+        .collect()
+}
+
+fn connections(stack: &Stack, current: &Current) -> Vec<Step> {
+    let mut steps = Vec::new();
+    for want in sorted(&stack.connections, |c| &c.name) {
+        let mut want = want.clone();
+        want.arn = None;
+        match current.connections.iter().find(|c| c.name == want.name) {
+            None => steps.push(step(
+                Action::Create,
+                Kind::Connection,
+                want.name.clone(),
+                format!("authorization {}", want.authorization_type),
+                Change::CreateConnection(want),
+            )),
+            Some(have) => {
+                // Secrets are never returned, so a changed password or key goes unseen.
+                let changed = differences(&[
+                    (
+                        "authorization-type",
+                        Some(have.authorization_type.clone()),
+                        Some(want.authorization_type.clone()),
+                    ),
+                    ("username", have.username.clone(), want.username.clone()),
+                    (
+                        "api-key-name",
+                        have.api_key_name.clone(),
+                        want.api_key_name.clone(),
+                    ),
+                    (
+                        "description",
+                        have.description.clone(),
+                        want.description.clone(),
+                    ),
+                ]);
+                if !changed.is_empty() {
+                    steps.push(step(
+                        Action::Update,
+                        Kind::Connection,
+                        want.name.clone(),
+                        format!("replace: {}", changed.join("; ")),
+                        Change::ReplaceConnection(want),
+                    ));
+                }
+            }
+        }
+    }
+    steps
+}
+
+fn api_destinations(stack: &Stack, current: &Current) -> Vec<Step> {
+    let mut steps = Vec::new();
+    for want in sorted(&stack.api_destinations, |d| &d.name) {
+        let mut want = want.clone();
+        want.arn = None;
+        let method = |d: &api::ApiDestination| Some(d.method.clone().unwrap_or("POST".into()));
+        let rate =
+            |d: &api::ApiDestination| Some(d.rate_limit_per_second.unwrap_or(300).to_string());
+        match current
+            .api_destinations
+            .iter()
+            .find(|d| d.name == want.name)
+        {
+            None => steps.push(step(
+                Action::Create,
+                Kind::ApiDestination,
+                want.name.clone(),
+                format!(
+                    "{} {} via connection {}",
+                    want.method.as_deref().unwrap_or("POST"),
+                    want.endpoint,
+                    want.connection
+                ),
+                Change::CreateApiDestination(want),
+            )),
+            Some(have) => {
+                let changed = differences(&[
+                    (
+                        "connection",
+                        Some(have.connection.clone()),
+                        Some(want.connection.clone()),
+                    ),
+                    (
+                        "endpoint",
+                        Some(have.endpoint.clone()),
+                        Some(want.endpoint.clone()),
+                    ),
+                    ("method", method(have), method(&want)),
+                    ("rate-limit-per-second", rate(have), rate(&want)),
+                    (
+                        "description",
+                        have.description.clone(),
+                        want.description.clone(),
+                    ),
+                ]);
+                if !changed.is_empty() {
+                    steps.push(step(
+                        Action::Update,
+                        Kind::ApiDestination,
+                        want.name.clone(),
+                        format!("replace: {}", changed.join("; ")),
+                        Change::ReplaceApiDestination(want),
+                    ));
+                }
+            }
+        }
+    }
+    steps
+}
+
+/// A queue's `RedrivePolicy` naming its dead-letter queue by name gets the queue's ARN.
+fn resolve_redrive(attributes: &mut BTreeMap<String, String>, scope: Option<&Scope>) {
+    let (Some(text), Some(scope)) = (attributes.get_mut("RedrivePolicy"), scope) else {
+        return;
+    };
+    let Ok(Value::Object(mut policy)) = serde_json::from_str::<Value>(text) else {
+        return;
+    };
+    if let Some(Value::String(target)) = policy.get_mut("deadLetterTargetArn") {
+        if !target.starts_with("arn:") {
+            *target = scope.queue_arn(target);
+            *text = Value::Object(policy).to_string();
+        }
+    }
+}
+
+fn dead_letter_queue(q: &api::Queue) -> Option<String> {
+    let policy: Value = serde_json::from_str(q.attributes.get("RedrivePolicy")?).ok()?;
+    let target = policy.get("deadLetterTargetArn")?.as_str()?;
+    Some(target.rsplit(':').next().unwrap_or(target).to_owned())
+}
+
+/// Attribute values compared as SQS means them: JSON documents by content, with numbers and
+/// strings alike (`"5"` and `5`).
+fn same_attribute(want: &str, have: &str) -> bool {
+    if want == have {
+        return true;
+    }
+    fn loose(v: Value) -> Value {
+        match v {
+            Value::Number(n) => Value::String(n.to_string()),
+            Value::Bool(b) => Value::String(b.to_string()),
+            Value::Array(a) => Value::Array(a.into_iter().map(loose).collect()),
+            Value::Object(o) => Value::Object(o.into_iter().map(|(k, v)| (k, loose(v))).collect()),
+            other => other,
+        }
+    }
+    match (
+        serde_json::from_str::<Value>(want),
+        serde_json::from_str::<Value>(have),
+    ) {
+        (Ok(a @ (Value::Object(_) | Value::Array(_))), Ok(b)) => loose(a) == loose(b),
+        _ => false,
+    }
+}
+
+fn queues(stack: &Stack, current: &Current, scope: Option<&Scope>) -> (Vec<Step>, Vec<Step>) {
+    let mut puts = Vec::new();
+    for want in &stack.queues {
+        let mut want = want.clone();
+        want.arn = None;
+        want.tags = with_stack_tag(&want.tags, &stack.name);
+        resolve_redrive(&mut want.attributes, scope);
+        match current.queues.iter().find(|q| q.name == want.name) {
+            None => {
+                let detail = want
+                    .attributes
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", shorten(v, 60)))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                puts.push(step(
+                    Action::Create,
+                    Kind::Queue,
+                    want.name.clone(),
+                    detail,
+                    Change::PutQueue(want),
+                ));
+            }
+            Some(have) => {
+                let mut changed: Vec<String> = want
+                    .attributes
+                    .iter()
+                    .filter(|(k, v)| {
+                        !have
+                            .attributes
+                            .get(*k)
+                            .is_some_and(|h| same_attribute(v, h))
+                    })
+                    .map(|(k, v)| {
+                        format!(
+                            "{k}: {} → {}",
+                            have.attributes
+                                .get(k)
+                                .map(|h| shorten(h, 40))
+                                .unwrap_or("(none)".into()),
+                            shorten(v, 40)
+                        )
+                    })
+                    .collect();
+                if want.tags != have.tags {
+                    changed.push("tags".into());
+                }
+                if !changed.is_empty() {
+                    puts.push(step(
+                        Action::Update,
+                        Kind::Queue,
+                        want.name.clone(),
+                        changed.join("; "),
+                        Change::PutQueue(want),
+                    ));
+                }
+            }
+        }
+    }
+    // Dead-letter queues first: a redrive policy must name an existing queue.
+    puts.sort_by(|a, b| {
+        let rank = |s: &Step| match &s.change {
+            Change::PutQueue(q) => (q.attributes.contains_key("RedrivePolicy"), q.name.clone()),
+            _ => (false, String::new()),
+        };
+        rank(a).cmp(&rank(b))
+    });
+    let mut deletes: Vec<&api::Queue> = current
+        .queues
+        .iter()
+        .filter(|q| owned(&q.tags, &stack.name) && !stack.queues.iter().any(|w| w.name == q.name))
+        .collect();
+    // Queues that name a dead-letter queue go before it.
+    deletes.sort_by_key(|q| (dead_letter_queue(q).is_none(), q.name.clone()));
+    let deletes = deletes
+        .into_iter()
+        .map(|q| {
+            step(
+                Action::Delete,
+                Kind::Queue,
+                &q.name,
+                "no longer in the stack".into(),
+                Change::DeleteQueue(q.name.clone()),
+            )
+        })
+        .collect();
+    (puts, deletes)
+}
+
+fn buses(stack: &Stack, current: &Current) -> (Vec<Step>, Vec<Step>) {
+    let mut creates = Vec::new();
+    for want in sorted(&stack.buses, |b| &b.name) {
+        // The API cannot change a bus, so one that exists is left as it is.
+        if current.buses.iter().any(|b| b.name == want.name) {
+            continue;
+        }
+        let mut want = want.clone();
+        want.arn = None;
+        want.tags = with_stack_tag(&want.tags, &stack.name);
+        creates.push(step(
+            Action::Create,
+            Kind::Bus,
+            want.name.clone(),
+            want.description.clone().unwrap_or_default(),
+            Change::CreateBus(want),
+        ));
+    }
+    let deletes = sorted(&current.buses, |b| &b.name)
+        .into_iter()
+        .filter(|b| {
+            b.name != "default"
+                && owned(&b.tags, &stack.name)
+                && !stack.buses.iter().any(|w| w.name == b.name)
+        })
+        .map(|b| {
+            step(
+                Action::Delete,
+                Kind::Bus,
+                &b.name,
+                "no longer in the stack (with its rules)".into(),
+                Change::DeleteBus(b.name.clone()),
+            )
+        })
+        .collect();
+    (creates, deletes)
+}
+
+/// A pattern as a JSON value (the API may hold it as text).
+fn pattern_value(p: Option<&Value>) -> Option<Value> {
+    match p? {
+        Value::String(text) => {
+            Some(serde_json::from_str(text).unwrap_or(Value::String(text.clone())))
+        }
+        other => Some(other.clone()),
+    }
+}
+
+fn one_line(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn sorted_targets(rule: &api::Rule) -> Vec<api::Target> {
+    let mut targets = rule.targets.clone().unwrap_or_default();
+    targets.sort_by(|a, b| a.id.cmp(&b.id));
+    targets
+}
+
+fn target_changes(want: &[api::Target], have: &[api::Target]) -> Vec<String> {
+    let mut out = Vec::new();
+    for w in want {
+        match have.iter().find(|h| h.id == w.id) {
+            None => out.push(format!("+{}", w.id)),
+            Some(h) if h != w => out.push(format!("~{}", w.id)),
+            Some(_) => {}
+        }
+    }
+    for h in have {
+        if !want.iter().any(|w| w.id == h.id) {
+            out.push(format!("-{}", h.id));
+        }
+    }
+    out
+}
+
+fn rules(stack: &Stack, current: &Current) -> (Vec<Step>, Vec<Step>) {
+    let mut puts = Vec::new();
+    for want in sorted(&stack.rules, |r| &r.name) {
+        let mut want = want.clone();
+        want.arn = None;
+        want.tags = with_stack_tag(&want.tags, &stack.name);
+        want.state = Some(want.state.unwrap_or_else(|| "ENABLED".into()));
+        want.pattern = pattern_value(want.pattern.as_ref());
+        want.targets = Some(sorted_targets(&want));
+        let key = rule_key(&want);
+        match current.rules.iter().find(|r| rule_key(r) == key) {
+            None => {
+                let targets = sorted_targets(&want)
+                    .iter()
+                    .map(|t| format!("{}→{}", t.id, crate::rules::destination(t)))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let detail = format!(
+                    "pattern {}; targets {}",
+                    shorten(&want.pattern.as_ref().map(one_line).unwrap_or_default(), 60),
+                    if targets.is_empty() {
+                        "(none)".into()
+                    } else {
+                        targets
+                    }
+                );
+                puts.push(step(
+                    Action::Create,
+                    Kind::Rule,
+                    key,
+                    detail,
+                    Change::PutRule(want),
+                ));
+            }
+            Some(have) => {
+                let mut changed = Vec::new();
+                let have_pattern = pattern_value(have.pattern.as_ref());
+                if want.pattern != have_pattern {
+                    changed.push(format!(
+                        "pattern: {} → {}",
+                        shorten(&have_pattern.as_ref().map(one_line).unwrap_or_default(), 40),
+                        shorten(&want.pattern.as_ref().map(one_line).unwrap_or_default(), 40)
+                    ));
+                }
+                changed.extend(differences(&[
+                    (
+                        "state",
+                        Some(have.state.clone().unwrap_or_else(|| "ENABLED".into())),
+                        want.state.clone(),
+                    ),
+                    (
+                        "description",
+                        have.description.clone(),
+                        want.description.clone(),
+                    ),
+                ]));
+                if want.tags != have.tags {
+                    changed.push("tags".into());
+                }
+                let targets = target_changes(&sorted_targets(&want), &sorted_targets(have));
+                if !targets.is_empty() {
+                    changed.push(format!("targets {}", targets.join(" ")));
+                }
+                if !changed.is_empty() {
+                    puts.push(step(
+                        Action::Update,
+                        Kind::Rule,
+                        key,
+                        changed.join("; "),
+                        Change::PutRule(want),
+                    ));
+                }
+            }
+        }
+    }
+    let mut deletes: Vec<&api::Rule> = current
+        .rules
+        .iter()
+        .filter(|r| {
+            owned(&r.tags, &stack.name) && !stack.rules.iter().any(|w| rule_key(w) == rule_key(r))
+        })
+        .collect();
+    deletes.sort_by_key(|r| rule_key(r));
+    let deletes = deletes
+        .into_iter()
+        .map(|r| {
+            step(
+                Action::Delete,
+                Kind::Rule,
+                rule_key(r),
+                "no longer in the stack (with its targets)".into(),
+                Change::DeleteRule {
+                    bus: r.bus.clone().unwrap_or_else(|| "default".into()),
+                    name: r.name.clone(),
+                },
+            )
+        })
+        .collect();
+    (puts, deletes)
+}
+
+fn sorted<'a, T>(items: &'a [T], name: impl Fn(&T) -> &String) -> Vec<&'a T> {
+    let mut out: Vec<&T> = items.iter().collect();
+    out.sort_by(|a, b| name(a).cmp(name(b)));
+    out
+}
