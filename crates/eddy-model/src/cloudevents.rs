@@ -37,6 +37,43 @@
 //! CloudEvent comes back as it went in, except that `time` has whole seconds in UTC and an
 //! absent `datacontenttype` of JSON data comes back as `application/json`.
 //!
+//! ```
+//! use eddy_model::cloudevents::{parse, to_structured};
+//! use eddy_model::event::Event;
+//!
+//! let headers = [
+//!     ("ce-specversion", "1.0"),
+//!     ("ce-id", "order-1"),
+//!     ("ce-source", "/orders"),
+//!     ("ce-type", "order.created"),
+//!     ("ce-traceparent", "00-abc-def-01"),
+//!     ("content-type", "application/json"),
+//! ];
+//! let entries = parse(headers, br#"{"total": 42}"#)?;
+//! let entry = &entries[0];
+//! assert_eq!(entry.detail_type.as_deref(), Some("order.created"));
+//! assert_eq!(
+//!     entry.detail.as_deref(),
+//!     Some(r#"{"total": 42,"cloudevents":{"traceparent":"00-abc-def-01"}}"#)
+//! );
+//!
+//! let event = Event {
+//!     id: "order-1".into(),
+//!     detail_type: "order.created".into(),
+//!     source: "/orders".into(),
+//!     account: "000000000000".into(),
+//!     time: 0,
+//!     region: "us-east-1".into(),
+//!     resources: vec![],
+//!     detail: entry.detail.clone().unwrap_or_default(),
+//! };
+//! assert_eq!(
+//!     to_structured(&event),
+//!     r#"{"specversion":"1.0","id":"order-1","source":"/orders","type":"order.created","time":"1970-01-01T00:00:00Z","datacontenttype":"application/json","traceparent":"00-abc-def-01","data":{"total": 42}}"#
+//! );
+//! # Ok::<(), eddy_model::cloudevents::Error>(())
+//! ```
+//!
 //! The bus is not part of a CloudEvent: the HTTP route names it, and the entries read here
 //! have none.
 //!
@@ -721,8 +758,33 @@ fn split_detail(detail: &str) -> (Vec<(String, Value)>, Data) {
         Some(data) if rest.is_empty() => (attributes, data),
         Some(_) => plain(),
         None if rest.is_empty() => (attributes, Data::None),
-        None => (attributes, Data::Json(object_text(&rest))),
+        None => {
+            let data = match before_last_member(detail, members[at].1) {
+                Some(text) if at + 1 == members.len() => text,
+                _ => object_text(&rest),
+            };
+            (attributes, Data::Json(data))
+        }
     }
+}
+
+/// The object `detail` without its last member, whose value is `last`, as written: the
+/// data object as the producer wrote it, when the carrier was added after it. `None` when
+/// the member is not written `,"cloudevents":` (then the object is written anew).
+fn before_last_member(detail: &str, last: &RawValue) -> Option<String> {
+    let offset = (last.get().as_ptr() as usize).checked_sub(detail.as_ptr() as usize)?;
+    let after = detail.get(offset + last.get().len()..)?;
+    if after.trim() != "}" {
+        return None;
+    }
+    let head = detail
+        .get(..offset)?
+        .trim_end()
+        .strip_suffix(':')?
+        .trim_end();
+    let head = head.strip_suffix("\"cloudevents\"")?.trim_end();
+    let head = head.strip_suffix(',')?;
+    Some(format!("{head}}}"))
 }
 
 /// A carrier read back: its attributes in order, and the data when it holds it.

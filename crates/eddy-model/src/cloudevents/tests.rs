@@ -521,6 +521,19 @@ fn carried_attributes_come_back_out() {
 }
 
 #[test]
+fn data_object_comes_back_as_written() {
+    let mut headers = BINARY.to_vec();
+    headers.push(("ce-partitionkey", "k"));
+    let entry = one(&headers, "{ \"total\" : 1.50 ,\n \"n\": 1e2 }");
+    let binary = to_binary(&event_of(&entry));
+    assert_eq!(binary.body, b"{ \"total\" : 1.50 ,\n \"n\": 1e2 }");
+    // A carrier that is not last: the other members are written anew.
+    let mut event = event_of(&entry);
+    event.detail = r#"{"cloudevents": {"partitionkey":"k"}, "a" : 1}"#.into();
+    assert_eq!(to_binary(&event).body, br#"{"a":1}"#);
+}
+
+#[test]
 fn detail_that_only_looks_like_a_carrier_is_data() {
     let mut event = event_of(&one(&BINARY, "{}"));
     for detail in [
