@@ -602,8 +602,14 @@ fn rules(stack: &Stack, current: &Current) -> (Vec<Step>, Vec<Step>) {
                 if want.pattern != have_pattern {
                     changed.push(format!(
                         "pattern: {} → {}",
-                        shorten(&have_pattern.as_ref().map(one_line).unwrap_or_default(), 40),
-                        shorten(&want.pattern.as_ref().map(one_line).unwrap_or_default(), 40)
+                        shorten(
+                            &have_pattern.as_ref().map(one_line).unwrap_or_default(),
+                            100
+                        ),
+                        shorten(
+                            &want.pattern.as_ref().map(one_line).unwrap_or_default(),
+                            100
+                        )
                     ));
                 }
                 changed.extend(differences(&[
