@@ -3,6 +3,8 @@
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
+use crate::event::{format_time, Event};
+
 use super::*;
 
 fn one(headers: &[(&str, &str)], body: &str) -> Entry {
