@@ -68,9 +68,8 @@ def test_binary_mode(eddy, events, sqs):
     assert got["resources"] == ["order-1"]
     assert got["detail"] == {"total": 42, "items": ["a"], "cloudevents": {"traceparent": TRACEPARENT}}
     assert got["account"] == "000000000000" and got["region"] == "us-east-1"
-    # FIXME(engine): once the engine keeps Entry.id, the envelope's id is the CloudEvent's
-    # ("order-1"); today it is the id the engine made, the one the answer gives.
-    assert got["id"] == event_id
+    # The producer's id is the event's id.
+    assert got["id"] == event_id == "order-1"
 
 
 def test_structured_mode(eddy, events, sqs):
