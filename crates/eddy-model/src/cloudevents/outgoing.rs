@@ -194,7 +194,10 @@ impl Outgoing {
 /// Splits a `detail` into the attributes its carrier holds and the data.
 fn split_detail(detail: &str) -> (Vec<(String, Value)>, Data) {
     let plain = || {
-        let empty = serde_json::from_str::<Members>(detail).is_ok_and(|m| m.0.is_empty());
+        // `{}` is no data; so is nothing at all (a detail is never empty, but a target's
+        // input may be).
+        let empty = detail.trim().is_empty()
+            || serde_json::from_str::<Members>(detail).is_ok_and(|m| m.0.is_empty());
         let data = if empty {
             Data::None
         } else {

@@ -536,6 +536,26 @@ fn data_object_comes_back_as_written() {
 }
 
 #[test]
+fn detail_that_is_not_an_object_is_the_data() {
+    // A target's input (an input transformer's output) stands in for the detail.
+    let mut event = event_of(&one(&BINARY, "{}"));
+    for (detail, data) in [
+        ("[1,2]", json!([1, 2])),
+        ("\"text\"", json!("text")),
+        (" 5 ", json!(5)),
+    ] {
+        event.detail = detail.into();
+        let out = structured_json(&event);
+        assert_eq!(out["data"], data, "{detail}");
+        assert_eq!(out["datacontenttype"], "application/json");
+    }
+    event.detail = String::new();
+    let out = structured_json(&event);
+    assert!(out.get("data").is_none() && out.get("datacontenttype").is_none());
+    assert!(to_binary(&event).body.is_empty());
+}
+
+#[test]
 fn detail_that_only_looks_like_a_carrier_is_data() {
     let mut event = event_of(&one(&BINARY, "{}"));
     for detail in [
