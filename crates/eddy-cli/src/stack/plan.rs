@@ -669,7 +669,7 @@ fn rules(stack: &Stack, current: &Current) -> (Vec<Step>, Vec<Step>) {
     (puts, deletes)
 }
 
-fn sorted<'a, T>(items: &'a [T], name: impl Fn(&T) -> &String) -> Vec<&'a T> {
+fn sorted<T>(items: &[T], name: impl Fn(&T) -> &String) -> Vec<&T> {
     let mut out: Vec<&T> = items.iter().collect();
     out.sort_by(|a, b| name(a).cmp(name(b)));
     out
