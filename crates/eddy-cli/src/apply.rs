@@ -41,6 +41,8 @@ pub struct ApplySummary {
     pub updated: usize,
     /// Resources deleted.
     pub deleted: usize,
+    /// Each step applied, in order, e.g. `create queue orders-dlq`.
+    pub changes: Vec<String>,
 }
 
 impl ApplySummary {
@@ -190,6 +192,9 @@ fn execute(
             Action::Update => summary.updated += 1,
             Action::Delete => summary.deleted += 1,
         }
+        summary
+            .changes
+            .push(format!("{} {} {}", step.action, step.kind, step.name));
         done(step);
     }
     Ok(summary)

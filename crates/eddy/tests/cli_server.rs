@@ -411,6 +411,19 @@ fn errors_go_to_stderr_with_the_right_exit_code() {
     assert!(stderr.contains("bad.yaml:4:"), "{stderr}");
     assert!(stderr.contains("nme"), "{stderr}");
 
+    let bad = server.file(
+        "pattern.yaml",
+        "version: 1\nname: s\nqueues: [{name: fine}]\nrules:\n  - {name: r, pattern: {source: [{nope: 1}]}}\n",
+    );
+    let out = server.eddy(&["apply", "-f", bad.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(2), "the server refused the pattern");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error: step 2 of 2 (create rule default/r) failed; 1 step(s) before it were applied: InvalidEventPatternException"),
+        "{stderr}"
+    );
+    assert_eq!(names(&server.json(&["queues", "list"])), ["fine"]);
+
     let out = server.eddy(&["queues", "create", "bad name!"]);
     assert_eq!(out.status.code(), Some(2), "the server refused our input");
 
@@ -424,4 +437,27 @@ fn errors_go_to_stderr_with_the_right_exit_code() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("cannot reach the Eddy server"), "{stderr}");
+}
+
+#[test]
+fn apply_file_is_what_serve_stack_calls() {
+    let server = Server::start("apply-file");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/stack/eddy.yaml");
+    let summary = eddy_cli::apply_file(&server.endpoint, &path).expect("applies");
+    assert_eq!(
+        (summary.created, summary.updated, summary.deleted),
+        (5, 0, 0)
+    );
+    assert_eq!(summary.changes[0], "create queue order-audit");
+    assert_eq!(
+        summary.to_string(),
+        "stack shop: 5 created, 0 updated, 0 deleted"
+    );
+    let again = eddy_cli::apply_file(&server.endpoint, &path).expect("applies");
+    assert!(again.no_changes());
+    assert_eq!(again.to_string(), "stack shop: no changes");
+
+    let bad = server.file("bad.yaml", "version: 1\nname: s\nbuses: {}\n");
+    let err = eddy_cli::apply_file(&server.endpoint, &bad).expect_err("a map, not a list");
+    assert!(err.to_string().contains("bad.yaml:3:"), "{err}");
 }
