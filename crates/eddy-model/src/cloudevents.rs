@@ -93,7 +93,6 @@
 //! `application/octet-stream`.
 
 mod outgoing;
-mod rfc3339;
 
 use std::collections::HashSet;
 
@@ -105,7 +104,7 @@ use serde_json::Value;
 use crate::event::{write_string, Entry};
 
 pub use outgoing::{read_envelope, to_batch, to_binary, to_structured, Binary};
-pub use rfc3339::parse_time;
+use crate::time::parse_rfc3339 as parse_time;
 
 /// `Content-Type` of structured mode with the JSON format.
 pub const STRUCTURED: &str = "application/cloudevents+json";

@@ -1,66 +1,66 @@
-//! Timestamps as the wire writes them: RFC 3339 text to seconds since the Unix epoch.
+//! Timestamps as the wire writes them: RFC 3339 text (EventBridge's and CloudEvents' `time`) read into seconds since the Unix epoch.
 
-/// Reads an RFC 3339 timestamp (`2024-06-11T08:33:05Z`, `2024-06-11T10:33:05.123+02:00`)
-/// as whole seconds since the Unix epoch (fractions are dropped); `None` if it is not one.
+/// Reads an RFC 3339 `date-time` (`2026-11-23T22:21:18.5+01:00`) into whole seconds since
+/// the Unix epoch, UTC; a fraction of a second is dropped (EventBridge's `time` has whole
+/// seconds). `T`/`Z` may be lower case or the separator a space (RFC 3339 allows both). A
+/// leap second (`:60`) counts as the first second of the next minute. `None` when the text
+/// is not such a timestamp or names a day that does not exist.
 pub fn parse_rfc3339(text: &str) -> Option<i64> {
     let b = text.as_bytes();
-    if b.len() < 20
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || !matches!(b[10], b'T' | b't' | b' ')
-        || b[13] != b':'
-        || b[16] != b':'
-    {
-        return None;
-    }
-    let num = |range: std::ops::Range<usize>| -> Option<i64> {
-        let part = text.get(range)?;
-        if part.bytes().all(|c| c.is_ascii_digit()) {
-            part.parse().ok()
-        } else {
-            None
-        }
+    let num = |start: usize, len: usize| -> Option<i64> {
+        b.get(start..start + len)?.iter().try_fold(0i64, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
+        })
     };
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month)
-        || day < 1
-        || day > days_in_month(year, month)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
+    let at = |i: usize, allowed: &[u8]| b.get(i).is_some_and(|c| allowed.contains(c));
+    let year = num(0, 4)?;
+    let month = num(5, 2)?;
+    let day = num(8, 2)?;
+    let hour = num(11, 2)?;
+    let minute = num(14, 2)?;
+    let second = num(17, 2)?;
+    if !(at(4, b"-") && at(7, b"-") && at(10, b"Tt ") && at(13, b":") && at(16, b":")) {
         return None;
     }
-    let mut rest = &text[19..];
-    if let Some(fraction) = rest.strip_prefix('.') {
-        let digits = fraction.bytes().take_while(u8::is_ascii_digit).count();
+    let mut i = 19;
+    if at(i, b".") {
+        i += 1;
+        let digits = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
         if digits == 0 {
             return None;
         }
-        rest = &fraction[digits..];
+        i += digits;
     }
-    let offset = match rest {
-        "Z" | "z" => 0,
-        _ => {
-            let sign = match rest.as_bytes().first()? {
-                b'+' => 1,
-                b'-' => -1,
-                _ => return None,
-            };
-            let r = rest.as_bytes();
-            if r.len() != 6 || r[3] != b':' {
-                return None;
-            }
-            let hours: i64 = rest.get(1..3)?.parse().ok()?;
-            let minutes: i64 = rest.get(4..6)?.parse().ok()?;
-            if hours > 23 || minutes > 59 {
-                return None;
-            }
-            sign * (hours * 3600 + minutes * 60)
+    let offset = match b.get(i)? {
+        b'Z' | b'z' => {
+            i += 1;
+            0
         }
+        sign @ (b'+' | b'-') => {
+            let hours = num(i + 1, 2)?;
+            let minutes = num(i + 4, 2)?;
+            if !at(i + 3, b":") || hours > 23 || minutes > 59 {
+                return None;
+            }
+            i += 6;
+            let offset = hours * 3600 + minutes * 60;
+            if *sign == b'-' {
+                -offset
+            } else {
+                offset
+            }
+        }
+        _ => return None,
     };
-    Some(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset)
+    let valid = i == b.len()
+        && (1..=12).contains(&month)
+        && (1..=days_in_month(year, month)).contains(&day)
+        && hour <= 23
+        && minute <= 59
+        && second <= 60;
+    valid.then(|| {
+        days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset
+    })
 }
 
 fn days_in_month(year: i64, month: i64) -> i64 {
@@ -72,11 +72,11 @@ fn days_in_month(year: i64, month: i64) -> i64 {
     }
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's method).
+/// (year, month, day), proleptic Gregorian, to days since 1970-01-01 (H. Hinnant's method).
 fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
-    let yoe = y - era * 400;
+    let yoe = y.rem_euclid(400);
     let mp = (month + 9) % 12;
     let doy = (153 * mp + 2) / 5 + day - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
@@ -89,26 +89,68 @@ mod tests {
     use crate::event::format_time;
 
     #[test]
-    fn reads_what_format_time_writes() {
-        for secs in [0, 951_782_400, 1_795_478_400, -86_401, 4_102_444_799] {
-            assert_eq!(parse_rfc3339(&format_time(secs)), Some(secs), "{secs}");
-        }
+    fn utc_and_offsets() {
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse_rfc3339("2026-11-24T00:00:00Z"), Some(1_795_478_400));
+        assert_eq!(parse_rfc3339("2026-11-24T01:00:00+01:00"), Some(1_795_478_400));
+        assert_eq!(parse_rfc3339("2026-11-23T19:30:00-04:30"), Some(1_795_478_400));
+        assert_eq!(parse_rfc3339("2026-11-24t00:00:00z"), Some(1_795_478_400));
+        assert_eq!(parse_rfc3339("2026-11-24 00:00:00Z"), Some(1_795_478_400));
+        assert_eq!(parse_rfc3339("1969-12-31T23:59:59Z"), Some(-1));
     }
 
     #[test]
-    fn offsets_fractions_and_errors() {
-        assert_eq!(parse_rfc3339("1970-01-01T02:00:00.999+02:00"), Some(0));
-        assert_eq!(parse_rfc3339("1970-01-01T00:00:00-01:30"), Some(5400));
-        for bad in [
+    fn fractions_are_dropped() {
+        assert_eq!(parse_rfc3339("2000-02-29T00:00:00.999999Z"), Some(951_782_400));
+        assert_eq!(parse_rfc3339("2000-02-29T00:00:00.1+00:00"), Some(951_782_400));
+    }
+
+    #[test]
+    fn leap_second_is_the_next_minute() {
+        assert_eq!(
+            parse_rfc3339("2016-12-31T23:59:60Z"),
+            parse_rfc3339("2017-01-01T00:00:00Z")
+        );
+    }
+
+    #[test]
+    fn refuses_what_is_not_rfc_3339() {
+        for text in [
             "",
-            "1970-01-01",
-            "1970-13-01T00:00:00Z",
-            "1970-02-30T00:00:00Z",
-            "1970-01-01T00:00:00",
-            "1970-01-01T00:00:00.Z",
-            "1970-01-01T00:00:00+0200",
+            "2026-11-24",
+            "2026-11-24T00:00:00",
+            "2026-11-24T00:00Z",
+            "2026-11-24T00:00:00.Z",
+            "2026-11-24T00:00:00+0100",
+            "2026-11-24T00:00:00+24:00",
+            "2026-11-24T00:00:00Zjunk",
+            "2026-13-01T00:00:00Z",
+            "2026-00-01T00:00:00Z",
+            "2023-02-29T00:00:00Z",
+            "1900-02-29T00:00:00Z",
+            "2026-04-31T00:00:00Z",
+            "2026-11-24T24:00:00Z",
+            "2026-11-24T00:60:00Z",
+            "2026-11-24T00:00:61Z",
+            "+026-11-24T00:00:00Z",
+            "2026/11/24T00:00:00Z",
+            "２026-11-24T00:00:00Z",
         ] {
-            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+            assert_eq!(parse_rfc3339(text), None, "{text}");
+        }
+        assert!(parse_rfc3339("2024-02-29T00:00:00Z").is_some());
+        assert!(parse_rfc3339("2000-02-29T00:00:00Z").is_some());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn reads_what_format_time_writes(secs in -62_135_596_800i64..253_402_300_799) {
+            proptest::prop_assert_eq!(parse_rfc3339(&format_time(secs)), Some(secs));
+        }
+
+        #[test]
+        fn never_panics(text in "\\PC{0,40}") {
+            let _ = parse_rfc3339(&text);
         }
     }
 }
