@@ -28,7 +28,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 /// Eddy: a self-hosted, event-driven serverless platform in one binary.
 #[derive(Debug, Parser)]
-#[command(name = "eddy", version, about, long_about = None)]
+#[command(
+    name = "eddy",
+    version,
+    about = "Eddy: a self-hosted, event-driven serverless platform in one binary.",
+    long_about = None
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

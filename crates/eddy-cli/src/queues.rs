@@ -128,9 +128,15 @@ pub fn run(args: QueuesArgs) -> anyhow::Result<Exit> {
             attributes,
             tags,
         } => {
+            let mut attributes: BTreeMap<String, String> = attributes.into_iter().collect();
+            if name.ends_with(".fifo") {
+                attributes
+                    .entry("FifoQueue".into())
+                    .or_insert_with(|| "true".into());
+            }
             let queue = api::Queue {
                 name: name.clone(),
-                attributes: attributes.into_iter().collect(),
+                attributes,
                 tags: tags.into_iter().collect(),
                 ..api::Queue::default()
             };

@@ -145,6 +145,12 @@ pub fn parse(file: &str, text: &str) -> Result<Stack, Error> {
             };
             attributes.insert(key, text);
         }
+        // SQS wants FifoQueue for a name ending in .fifo; the name says it already.
+        if q.name.ends_with(".fifo") {
+            attributes
+                .entry("FifoQueue".to_owned())
+                .or_insert_with(|| "true".to_owned());
+        }
         queues.push(api::Queue {
             name: q.name,
             arn: None,

@@ -263,6 +263,16 @@ fn duplicates_and_reserved_tags_are_refused() {
 }
 
 #[test]
+fn fifo_queues_get_fifo_queue_from_their_name() {
+    let stack = parse("eddy.yaml", "version: 1\nname: s\nqueues: [{name: jobs.fifo}, {name: x.fifo, attributes: {FifoQueue: true, ContentBasedDeduplication: true}}]\n").expect("ok");
+    assert_eq!(stack.queues[0].attributes["FifoQueue"], "true");
+    assert_eq!(
+        stack.queues[1].attributes["ContentBasedDeduplication"],
+        "true"
+    );
+}
+
+#[test]
 fn the_same_rule_name_on_two_buses_is_fine() {
     let text = "version: 1\nname: s\nrules:\n  - {name: r, pattern: {a: [1]}}\n  - {name: r, bus: b, pattern: {a: [1]}}\n";
     assert_eq!(parse("eddy.yaml", text).expect("ok").rules.len(), 2);
