@@ -68,6 +68,11 @@ pub fn run(args: PutEventsArgs) -> anyhow::Result<Exit> {
                     .map_err(|e| InvalidInput(format!("cannot read {}: {e}", path.display())))?,
             ),
             _ => {
+                if std::io::stdin().is_terminal() {
+                    eprintln!(
+                        "reading events from stdin, one JSON object per line; end with Ctrl-D"
+                    );
+                }
                 let mut buf = Vec::new();
                 std::io::stdin()
                     .read_to_end(&mut buf)

@@ -159,7 +159,7 @@ pub fn plan(stack: &Stack, current: &Current) -> Plan {
     steps.extend(queue_puts);
     let (bus_creates, bus_deletes) = buses(stack, current);
     steps.extend(bus_creates);
-    let (rule_puts, rule_deletes) = rules(stack, current);
+    let (rule_puts, rule_deletes) = rules(stack, current, scope.as_ref());
     steps.extend(rule_puts);
     steps.extend(rule_deletes);
     steps.extend(bus_deletes);
@@ -562,11 +562,42 @@ fn target_changes(want: &[api::Target], have: &[api::Target]) -> Vec<String> {
     out
 }
 
-fn rules(stack: &Stack, current: &Current) -> (Vec<Step>, Vec<Step>) {
+/// A target as the server shows it: this server's queues and buses (and the dead-letter
+/// queue) by name rather than by ARN, so that a file using ARNs still compares equal.
+fn local_names(mut t: api::Target, scope: Option<&Scope>) -> api::Target {
+    let Some(scope) = scope else { return t };
+    let local = |arn: &str, service: &str| {
+        arn.strip_prefix(&format!(
+            "arn:aws:{service}:{}:{}:",
+            scope.region, scope.account
+        ))
+        .map(str::to_owned)
+    };
+    if let Some(arn) = t.arn.clone() {
+        if let Some(name) = local(&arn, "sqs") {
+            t.queue = Some(name);
+            t.arn = None;
+        } else if let Some(name) =
+            local(&arn, "events").and_then(|r| r.strip_prefix("event-bus/").map(str::to_owned))
+        {
+            t.bus = Some(name);
+            t.arn = None;
+        }
+    }
+    if let Some(name) = t.dead_letter_queue.as_deref().and_then(|a| local(a, "sqs")) {
+        t.dead_letter_queue = Some(name);
+    }
+    t
+}
+
+fn rules(stack: &Stack, current: &Current, scope: Option<&Scope>) -> (Vec<Step>, Vec<Step>) {
     let mut puts = Vec::new();
     for want in sorted(&stack.rules, |r| &r.name) {
         let mut want = want.clone();
         want.arn = None;
+        want.targets = want
+            .targets
+            .map(|targets| targets.into_iter().map(|t| local_names(t, scope)).collect());
         want.tags = with_stack_tag(&want.tags, &stack.name);
         want.state = Some(want.state.unwrap_or_else(|| "ENABLED".into()));
         want.pattern = pattern_value(want.pattern.as_ref());

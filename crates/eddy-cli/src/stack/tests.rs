@@ -576,3 +576,17 @@ fn a_disabled_rule_is_an_update() {
     assert_eq!(summary(&p), ["update rule orders/order-created"]);
     assert_eq!(p.steps[0].detail, "state: ENABLED → DISABLED");
 }
+
+#[test]
+fn targets_given_by_arn_compare_equal_to_the_names_the_server_shows() {
+    let stack = example();
+    let after = server_after(&plan(&stack, &empty_server()));
+    let edited = EXAMPLE
+        .replace(
+            "        queue: order-created\n        dead-letter-queue: orders-dlq",
+            "        arn: arn:aws:sqs:us-east-1:000000000000:order-created\n        dead-letter-queue: arn:aws:sqs:us-east-1:000000000000:orders-dlq",
+        );
+    assert_ne!(edited, EXAMPLE);
+    let p = plan(&parse("eddy.yaml", &edited).expect("valid"), &after);
+    assert!(p.is_empty(), "{:#?}", p.steps);
+}
