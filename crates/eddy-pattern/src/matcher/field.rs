@@ -5,7 +5,7 @@ use rustc_hash::FxHashMap;
 
 use super::lens::LenIndex;
 use super::numeric::NumericIndex;
-use super::slots::{Slots, StrKey};
+use super::slots::{KeyMap, Slots};
 use super::SlotId;
 use crate::cidr;
 use crate::pattern::{fold_case, AnythingBut, Test};
@@ -15,17 +15,17 @@ use crate::wildcard::Wildcard;
 /// All tests on one path.
 #[derive(Debug, Default)]
 pub(crate) struct FieldIndex {
-    exact_str: FxHashMap<StrKey, Slots>,
+    exact_str: KeyMap<Slots>,
     /// Numbers by value ([`Number::key`] bits) and, when not exactly a double, by text.
     exact_num: FxHashMap<u64, Slots>,
-    exact_num_text: FxHashMap<StrKey, Slots>,
+    exact_num_text: KeyMap<Slots>,
     /// `true`, `false`, `null`.
     exact_other: [Vec<SlotId>; 3],
     prefix: LenIndex<SlotId>,
     prefix_ic: LenIndex<SlotId>,
     suffix: LenIndex<SlotId>,
     suffix_ic: LenIndex<SlotId>,
-    equals_ic: FxHashMap<StrKey, Slots>,
+    equals_ic: KeyMap<Slots>,
     /// Wildcards indexed by their literal head, else by their literal tail, else scanned.
     wildcard_head: LenIndex<(Wildcard, SlotId)>,
     wildcard_tail: LenIndex<(Wildcard, SlotId)>,
@@ -41,9 +41,9 @@ pub(crate) struct FieldIndex {
     but_values: Vec<SlotId>,
     /// How many value lists each slot in `but_values` has.
     but_lists: FxHashMap<SlotId, usize>,
-    but_str: FxHashMap<StrKey, Slots>,
+    but_str: KeyMap<Slots>,
     but_num: FxHashMap<u64, Slots>,
-    but_num_text: FxHashMap<StrKey, Slots>,
+    but_num_text: KeyMap<Slots>,
     /// The other `anything-but` forms, tested one by one.
     but_other: Vec<(AnythingBut, SlotId)>,
     /// How many tests are indexed here.
@@ -70,13 +70,18 @@ fn literal_other(lit: &Literal) -> Option<usize> {
     }
 }
 
-fn remove_from<K, Q>(map: &mut FxHashMap<K, Slots>, key: &Q, slot: SlotId)
-where
-    K: std::hash::Hash + Eq + std::borrow::Borrow<Q>,
-    Q: std::hash::Hash + Eq + ?Sized,
-{
+fn remove_from<K: std::hash::Hash + Eq>(map: &mut FxHashMap<K, Slots>, key: &K, slot: SlotId) {
     if let Some(v) = map.get_mut(key) {
-        v.retain(|s| s != slot);
+        v.retain(|&s| s != slot);
+        if v.is_empty() {
+            map.remove(key);
+        }
+    }
+}
+
+fn remove_text(map: &mut KeyMap<Slots>, key: &[u8], slot: SlotId) {
+    if let Some(v) = map.get_mut(key) {
+        v.retain(|&s| s != slot);
         if v.is_empty() {
             map.remove(key);
         }
@@ -101,18 +106,10 @@ impl FieldIndex {
         self.tests += 1;
         self.account(test, 1);
         match test {
-            Test::Exact(Literal::String(s)) => self
-                .exact_str
-                .entry(StrKey::new(s.as_bytes()))
-                .or_default()
-                .push(slot),
+            Test::Exact(Literal::String(s)) => self.exact_str.entry(s.as_bytes()).push(slot),
             Test::Exact(Literal::Number(n)) => match num_bits(n) {
                 Some(b) => self.exact_num.entry(b).or_default().push(slot),
-                None => self
-                    .exact_num_text
-                    .entry(StrKey::new(n.text().as_bytes()))
-                    .or_default()
-                    .push(slot),
+                None => self.exact_num_text.entry(n.text().as_bytes()).push(slot),
             },
             Test::Exact(lit) => {
                 self.exact_other[literal_other(lit).expect("not a string or number")].push(slot)
@@ -133,11 +130,7 @@ impl FieldIndex {
                 text,
                 ignore_case: true,
             } => self.suffix_ic.insert(text.as_bytes(), slot),
-            Test::EqualsIgnoreCase(t) => self
-                .equals_ic
-                .entry(StrKey::new(t.as_bytes()))
-                .or_default()
-                .push(slot),
+            Test::EqualsIgnoreCase(t) => self.equals_ic.entry(t.as_bytes()).push(slot),
             Test::Wildcard(w) => {
                 if !w.head().is_empty() {
                     self.wildcard_head
@@ -168,18 +161,10 @@ impl FieldIndex {
                         continue;
                     }
                     match v {
-                        Literal::String(s) => self
-                            .but_str
-                            .entry(StrKey::new(s.as_bytes()))
-                            .or_default()
-                            .push(slot),
+                        Literal::String(s) => self.but_str.entry(s.as_bytes()).push(slot),
                         Literal::Number(n) => match num_bits(n) {
                             Some(b) => self.but_num.entry(b).or_default().push(slot),
-                            None => self
-                                .but_num_text
-                                .entry(StrKey::new(n.text().as_bytes()))
-                                .or_default()
-                                .push(slot),
+                            None => self.but_num_text.entry(n.text().as_bytes()).push(slot),
                         },
                         _ => {}
                     }
@@ -199,10 +184,10 @@ impl FieldIndex {
         self.tests -= 1;
         self.account(test, -1);
         match test {
-            Test::Exact(Literal::String(s)) => remove_from(&mut self.exact_str, s.as_bytes(), slot),
+            Test::Exact(Literal::String(s)) => remove_text(&mut self.exact_str, s.as_bytes(), slot),
             Test::Exact(Literal::Number(n)) => match num_bits(n) {
                 Some(b) => remove_from(&mut self.exact_num, &b, slot),
-                None => remove_from(&mut self.exact_num_text, n.text().as_bytes(), slot),
+                None => remove_text(&mut self.exact_num_text, n.text().as_bytes(), slot),
             },
             Test::Exact(lit) => self.exact_other
                 [literal_other(lit).expect("not a string or number")]
@@ -223,7 +208,7 @@ impl FieldIndex {
                 text,
                 ignore_case: true,
             } => self.suffix_ic.remove(text.as_bytes(), |&s| s == slot),
-            Test::EqualsIgnoreCase(t) => remove_from(&mut self.equals_ic, t.as_bytes(), slot),
+            Test::EqualsIgnoreCase(t) => remove_text(&mut self.equals_ic, t.as_bytes(), slot),
             Test::Wildcard(w) => {
                 if !w.head().is_empty() {
                     self.wildcard_head
@@ -251,10 +236,10 @@ impl FieldIndex {
                 self.but_lists.remove(&slot);
                 for v in vals {
                     match v {
-                        Literal::String(s) => remove_from(&mut self.but_str, s.as_bytes(), slot),
+                        Literal::String(s) => remove_text(&mut self.but_str, s.as_bytes(), slot),
                         Literal::Number(n) => match num_bits(n) {
                             Some(b) => remove_from(&mut self.but_num, &b, slot),
-                            None => remove_from(&mut self.but_num_text, n.text().as_bytes(), slot),
+                            None => remove_text(&mut self.but_num_text, n.text().as_bytes(), slot),
                         },
                         _ => {}
                     }

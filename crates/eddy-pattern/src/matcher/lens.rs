@@ -1,14 +1,12 @@
 //! Prefix and suffix lookup: one hash map keyed by the literal, and the distinct literal
 //! lengths, so a value is checked with one lookup per distinct length, not per pattern.
 
-use rustc_hash::FxHashMap;
-
-use super::slots::StrKey;
+use super::slots::{Items, KeyMap};
 
 /// Literals (prefixes or suffixes) with a payload each.
 #[derive(Debug)]
 pub(crate) struct LenIndex<T> {
-    by_text: FxHashMap<StrKey, Vec<T>>,
+    by_text: KeyMap<Items<T>>,
     /// Distinct lengths, ascending, with how many literals have each.
     lens: Vec<(usize, usize)>,
 }
@@ -16,7 +14,7 @@ pub(crate) struct LenIndex<T> {
 impl<T> Default for LenIndex<T> {
     fn default() -> Self {
         LenIndex {
-            by_text: FxHashMap::default(),
+            by_text: KeyMap::default(),
             lens: Vec::new(),
         }
     }
@@ -28,10 +26,7 @@ impl<T: PartialEq> LenIndex<T> {
     }
 
     pub(crate) fn insert(&mut self, text: &[u8], item: T) {
-        self.by_text
-            .entry(StrKey::new(text))
-            .or_default()
-            .push(item);
+        self.by_text.entry(text).push(item);
         match self.lens.binary_search_by_key(&text.len(), |&(l, _)| l) {
             Ok(i) => self.lens[i].1 += 1,
             Err(i) => self.lens.insert(i, (text.len(), 1)),
@@ -64,7 +59,7 @@ impl<T: PartialEq> LenIndex<T> {
                 break;
             }
             if let Some(items) = self.by_text.get(&value[..len]) {
-                items.iter().for_each(&mut f);
+                items.as_slice().iter().for_each(&mut f);
             }
         }
     }
@@ -76,7 +71,7 @@ impl<T: PartialEq> LenIndex<T> {
                 break;
             }
             if let Some(items) = self.by_text.get(&value[value.len() - len..]) {
-                items.iter().for_each(&mut f);
+                items.as_slice().iter().for_each(&mut f);
             }
         }
     }

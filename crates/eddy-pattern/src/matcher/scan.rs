@@ -78,6 +78,9 @@ impl From<ScanError> for Stop {
 #[derive(Debug, Default)]
 pub(crate) struct Trie {
     nodes: Vec<Node>,
+    /// Whether a key segment holds U+FFFD, so that a key of an event that is not UTF-8
+    /// may name it once read as `json::parse` reads it (see `Scanner::entries`).
+    replacement: bool,
     /// How many nodes carry a path.
     paths: usize,
 }
@@ -87,7 +90,21 @@ struct Node {
     children: FxHashMap<Box<[u8]>, u32>,
     /// The same children, for nodes with few: comparing a handful of keys beats hashing.
     few: Vec<Few>,
+    /// For nodes with few children, by [`bucket`] of a key: 0 if no child's key falls
+    /// there, the child's index in `few` plus 1 if one does, [`SHARED`] if several do. Most
+    /// keys of an event are named by no pattern and are turned away here.
+    buckets: [u8; 16],
     path: Option<PathId>,
+}
+
+/// See [`Node::buckets`].
+const SHARED: u8 = u8::MAX;
+
+/// A key's bucket in [`Node::buckets`], from its length and first byte.
+#[inline(always)]
+fn bucket(key: &[u8]) -> usize {
+    let first = key.first().map_or(0, |&b| usize::from(b));
+    (key.len().wrapping_mul(5) ^ first) & 15
 }
 
 /// A child of a node with few children, with what a comparison looks at first.
@@ -119,13 +136,17 @@ impl Node {
     #[inline(always)]
     fn get(&self, key: &[u8]) -> Option<u32> {
         if self.children.len() <= FEW {
-            let h = head(key);
-            self.few
-                .iter()
-                .find(|f| {
-                    f.len == key.len() && f.head == h && (f.len <= 8 || f.key[8..] == key[8..])
-                })
-                .map(|f| f.child)
+            let same = |f: &Few| {
+                f.len == key.len() && f.head == head(key) && (f.len <= 8 || f.key[8..] == key[8..])
+            };
+            match self.buckets[bucket(key)] {
+                0 => None,
+                SHARED => self.few.iter().find(|f| same(f)).map(|f| f.child),
+                i => {
+                    let f = &self.few[usize::from(i) - 1];
+                    same(f).then_some(f.child)
+                }
+            }
         } else {
             self.children.get(key).copied()
         }
@@ -136,6 +157,7 @@ impl Trie {
     pub(crate) fn new() -> Trie {
         Trie {
             nodes: vec![Node::default()],
+            replacement: false,
             paths: 0,
         }
     }
@@ -164,6 +186,13 @@ impl Trie {
                         key: seg.as_bytes().into(),
                         child: c as u32,
                     });
+                    let b = &mut parent.buckets[bucket(seg.as_bytes())];
+                    *b = if *b == 0 && parent.few.len() <= FEW {
+                        parent.few.len() as u8
+                    } else {
+                        SHARED
+                    };
+                    self.replacement |= seg.contains('\u{FFFD}');
                     c
                 }
             };
@@ -461,9 +490,13 @@ impl<'a> Scanner<'a, '_> {
                 match self.trie.child(node, raw, dotted) {
                     // A key that is not UTF-8 is read as `json::parse` reads it (bad
                     // sequences become U+FFFD), as the reference matcher sees it.
-                    None if !raw.is_ascii() && std::str::from_utf8(raw).is_err() => self
-                        .trie
-                        .child(node, String::from_utf8_lossy(raw).as_bytes(), dotted),
+                    None if self.trie.replacement
+                        && !raw.is_ascii()
+                        && std::str::from_utf8(raw).is_err() =>
+                    {
+                        self.trie
+                            .child(node, String::from_utf8_lossy(raw).as_bytes(), dotted)
+                    }
                     found => found,
                 }
             };
