@@ -40,6 +40,10 @@ pub struct ServeArgs {
     /// durability, account, region, log).
     #[arg(long, env = "EDDY_CONFIG")]
     pub config: Option<PathBuf>,
+    /// A stack file (eddy.yaml) to apply once the server is listening, and again whenever
+    /// it changes.
+    #[arg(long, env = "EDDY_STACK")]
+    pub stack: Option<PathBuf>,
     /// Log filter, e.g. `info` or `eddy_engine=debug` [default: info].
     #[arg(long, env = "EDDY_LOG")]
     pub log: Option<String>,

@@ -378,12 +378,15 @@ impl Engine {
     }
 }
 
+/// HTTP headers, in order.
+type Headers = Vec<(String, String)>;
+
 /// The delivery as a CloudEvent: the event's attributes, and as data the target's input
 /// (the event's detail, or what its input transformer made of the event).
 fn cloud_event(
     delivery: &Delivery,
     mode: crate::resources::CloudEventsMode,
-) -> Option<(Vec<(String, String)>, Vec<u8>)> {
+) -> Option<(Headers, Vec<u8>)> {
     use eddy_model::cloudevents;
     let mut event = cloudevents::read_envelope(&delivery.event).ok()?;
     if delivery.payload != delivery.event {

@@ -29,6 +29,8 @@ struct File {
     region: Option<String>,
     /// Log filter.
     log: Option<String>,
+    /// Stack file to apply.
+    stack: Option<PathBuf>,
 }
 
 /// The validated configuration of `eddy serve`.
@@ -40,6 +42,7 @@ pub struct Config {
     pub account: String,
     pub region: String,
     pub log: String,
+    pub stack: Option<PathBuf>,
 }
 
 fn read_file(path: &Path) -> anyhow::Result<File> {
@@ -97,6 +100,7 @@ impl Config {
             account,
             region,
             log: args.log.or(file.log).unwrap_or_else(|| "info".to_owned()),
+            stack: args.stack.or(file.stack),
         })
     }
 }

@@ -69,6 +69,13 @@ async fn run(config: Config) -> anyhow::Result<()> {
         stdout.flush().context("cannot write to stdout")?;
     }
     tracing::info!(%addr, data_dir = %config.data_dir.display(), durability = ?config.durability, "eddy is ready");
+    if let Some(path) = config.stack.clone() {
+        tokio::spawn(watch_stack(
+            format!("http://{addr}"),
+            path,
+            stop_tx.subscribe(),
+        ));
+    }
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
@@ -81,6 +88,39 @@ async fn run(config: Config) -> anyhow::Result<()> {
         .await
         .context("writer did not stop")?;
     Ok(())
+}
+
+/// Applies the stack file now and whenever its modification time changes (checked every
+/// second: a file watch without another dependency). A failed apply is logged; the server
+/// keeps running with what it has.
+async fn watch_stack(
+    endpoint: String,
+    path: std::path::PathBuf,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut applied: Option<std::time::SystemTime> = None;
+    loop {
+        let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+        if modified.is_some() && modified != applied {
+            applied = modified;
+            let (endpoint, file) = (endpoint.clone(), path.clone());
+            match tokio::task::spawn_blocking(move || eddy_cli::apply_file(&endpoint, &file)).await
+            {
+                Ok(Ok(summary)) => tracing::info!(stack = %path.display(), "{summary}"),
+                Ok(Err(err)) => {
+                    tracing::error!(stack = %path.display(), error = format!("{err:#}"), "stack not applied")
+                }
+                Err(err) => tracing::error!(error = %err, "stack apply panicked"),
+            }
+        } else if modified.is_none() && applied.is_none() {
+            tracing::error!(stack = %path.display(), "stack file not found");
+            applied = Some(std::time::SystemTime::UNIX_EPOCH);
+        }
+        tokio::select! {
+            () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+            _ = stop.changed() => return,
+        }
+    }
 }
 
 async fn shutdown_signal() {
