@@ -234,6 +234,35 @@ impl Engine {
         }
     }
 
+    /// Sets a bus's description and tags (UpdateEventBus; the native API's PUT).
+    pub async fn update_bus(
+        &self,
+        name: &str,
+        description: Option<String>,
+        tags: Tags,
+    ) -> Result<BusInfo, Error> {
+        let name = BusName::parse(name, "Name")?;
+        let (info, ack) = {
+            let mut registry = self.write();
+            let bus = registry
+                .buses
+                .get_mut(&name)
+                .ok_or_else(|| bus_missing(&name))?;
+            bus.def.description = description;
+            bus.def.tags = tags;
+            let body = encode(&bus.def)?;
+            let info = self.bus_info(bus);
+            let ack = self.inner.writer.commit(vec![Op::PutResource {
+                kind: ResourceKind::Bus,
+                key: name.to_string(),
+                body,
+            }]);
+            (info, ack)
+        };
+        ack.wait().await?;
+        Ok(info)
+    }
+
     /// CreateEventBus.
     pub async fn create_bus(
         &self,

@@ -21,7 +21,7 @@ use crate::AppState;
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/buses", get(list).post(create))
-        .route("/v1/buses/{bus}", get(describe).delete(delete))
+        .route("/v1/buses/{bus}", get(describe).put(put).delete(delete))
         .route("/v1/buses/{bus}/events", post(put_events))
         .route("/v1/buses/{bus}/rules", get(list_rules))
         .route(
@@ -58,6 +58,33 @@ async fn create(
         .engine
         .create_bus(&bus.name, bus.description, bus.tags)
         .await?;
+    Ok(ok(bus_out(info)))
+}
+
+/// Creates the bus, or sets its description and tags.
+async fn put(
+    State(state): State<AppState>,
+    Path(bus): Path<String>,
+    body: Result<Json<api::Bus>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(input) = body?;
+    if input.name != bus {
+        return Err(ApiError::invalid(format!(
+            "the body names bus {}, the path {bus}",
+            input.name
+        )));
+    }
+    let info = if state.engine.describe_bus(Some(&bus)).is_ok() {
+        state
+            .engine
+            .update_bus(&bus, input.description, input.tags)
+            .await?
+    } else {
+        state
+            .engine
+            .create_bus(&bus, input.description, input.tags)
+            .await?
+    };
     Ok(ok(bus_out(info)))
 }
 
