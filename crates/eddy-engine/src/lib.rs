@@ -20,6 +20,9 @@ pub mod queues;
 pub mod resources;
 pub mod writer;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 

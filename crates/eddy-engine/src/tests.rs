@@ -1,0 +1,259 @@
+//! Engine tests on a real SQLite store in a temp directory, with the clock moved by hand
+//! instead of waiting.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use eddy_model::event::Entry;
+use eddy_model::names::QueueName;
+use eddy_queue::ReceiveRequest;
+use eddy_store::{Durability, Op, Snapshot, Store};
+use eddy_store_sqlite::Sqlite;
+
+use crate::bus::{EntryOutcome, PutRule};
+use crate::queues::SendInput;
+use crate::resources::{Tags, TargetDef};
+use crate::{Clock, Config, Engine, WriterThread};
+
+struct ManualClock(AtomicU64);
+
+impl Clock for ManualClock {
+    fn now_ms(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl ManualClock {
+    fn advance(&self, ms: u64) {
+        self.0.fetch_add(ms, Ordering::SeqCst);
+    }
+}
+
+/// Counts commits, to see requests share them.
+struct Counting {
+    inner: Sqlite,
+    commits: Arc<AtomicUsize>,
+}
+
+impl Store for Counting {
+    fn load(&mut self) -> Result<Snapshot, eddy_store::Error> {
+        self.inner.load()
+    }
+
+    fn commit(&mut self, ops: &[Op]) -> Result<(), eddy_store::Error> {
+        self.commits.fetch_add(1, Ordering::SeqCst);
+        self.inner.commit(ops)
+    }
+}
+
+struct Harness {
+    dir: std::path::PathBuf,
+    clock: Arc<ManualClock>,
+    commits: Arc<AtomicUsize>,
+}
+
+impl Harness {
+    fn new(name: &str) -> Harness {
+        let dir = std::env::temp_dir().join(format!("eddy-engine-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Harness {
+            dir,
+            clock: Arc::new(ManualClock(AtomicU64::new(1_800_000_000_000))),
+            commits: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    fn open(&self) -> (Engine, WriterThread) {
+        let inner = Sqlite::open(&self.dir.join("eddy.db"), Durability::Fsync).unwrap();
+        let store = Counting {
+            inner,
+            commits: Arc::clone(&self.commits),
+        };
+        Engine::open(Config::default(), Box::new(store), self.clock.clone(), None).unwrap()
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn receive(max: u32) -> ReceiveRequest {
+    ReceiveRequest {
+        max_messages: max,
+        visibility_timeout: None,
+        receive_request_attempt_id: None,
+    }
+}
+
+fn send(body: &str) -> SendInput {
+    SendInput {
+        body: body.to_owned(),
+        ..SendInput::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn visibility_timeout_follows_the_clock() {
+    let h = Harness::new("visibility");
+    let (engine, _writer) = h.open();
+    let q = QueueName::parse("jobs").unwrap();
+    engine
+        .create_queue(
+            "jobs",
+            vec![("VisibilityTimeout".into(), "30".into())],
+            Tags::new(),
+        )
+        .await
+        .unwrap();
+    engine.send_messages(&q, vec![send("a")]).await.unwrap();
+    assert_eq!(
+        engine
+            .receive_messages(&q, receive(1), Some(0))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(engine
+        .receive_messages(&q, receive(1), Some(0))
+        .await
+        .unwrap()
+        .is_empty());
+    h.clock.advance(29_000);
+    assert!(engine
+        .receive_messages(&q, receive(1), Some(0))
+        .await
+        .unwrap()
+        .is_empty());
+    h.clock.advance(1_000);
+    let again = engine
+        .receive_messages(&q, receive(1), Some(0))
+        .await
+        .unwrap();
+    assert_eq!(again[0].message.receive_count, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_requests_share_commits() {
+    let h = Harness::new("group-commit");
+    let (engine, _writer) = h.open();
+    let q = QueueName::parse("jobs").unwrap();
+    engine
+        .create_queue("jobs", Vec::new(), Tags::new())
+        .await
+        .unwrap();
+    let before = h.commits.load(Ordering::SeqCst);
+    let mut tasks = Vec::new();
+    for i in 0..400 {
+        let engine = engine.clone();
+        let q = q.clone();
+        tasks.push(tokio::spawn(async move {
+            engine.send_messages(&q, vec![send(&format!("m{i}"))]).await
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap().unwrap().pop().unwrap().unwrap();
+    }
+    let commits = h.commits.load(Ordering::SeqCst) - before;
+    assert!(
+        commits < 400,
+        "400 acknowledged sends took {commits} commits"
+    );
+    let mut seen = 0;
+    loop {
+        let got = engine
+            .receive_messages(&q, receive(10), Some(0))
+            .await
+            .unwrap();
+        if got.is_empty() {
+            break;
+        }
+        seen += got.len();
+    }
+    assert_eq!(seen, 400);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_was_acknowledged_is_there_after_a_restart() {
+    let h = Harness::new("restart");
+    {
+        let (engine, writer) = h.open();
+        engine
+            .create_queue("jobs", Vec::new(), Tags::new())
+            .await
+            .unwrap();
+        engine
+            .put_rule(PutRule {
+                name: "all".into(),
+                event_pattern: Some(r#"{"source":["shop"]}"#.into()),
+                ..PutRule::default()
+            })
+            .await
+            .unwrap();
+        let target = TargetDef {
+            id: "q".into(),
+            arn: "arn:aws:sqs:us-east-1:000000000000:jobs".into(),
+            input: None,
+            input_path: Some("$.detail".into()),
+            input_transformer: None,
+            retry_policy: None,
+            dead_letter_arn: None,
+            message_group_id: None,
+            http: None,
+            role_arn: None,
+        };
+        assert!(engine
+            .put_targets(None, "all", vec![target])
+            .await
+            .unwrap()
+            .is_empty());
+        let entry = Entry {
+            source: Some("shop".into()),
+            detail_type: Some("t".into()),
+            detail: Some(r#"{"n":1}"#.into()),
+            ..Entry::default()
+        };
+        let outcomes = engine.put_events(vec![entry]).await.unwrap();
+        assert!(matches!(outcomes[0], EntryOutcome::Accepted(_)));
+        drop(engine);
+        writer.join();
+    }
+    let (engine, _writer) = h.open();
+    let q = QueueName::parse("jobs").unwrap();
+    let got = engine
+        .receive_messages(&q, receive(10), Some(0))
+        .await
+        .unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].message.body, r#"{"n":1}"#);
+    assert_eq!(
+        engine.describe_rule(None, "all").unwrap().def.targets.len(),
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_drops_old_messages() {
+    let h = Harness::new("retention");
+    let (engine, _writer) = h.open();
+    let q = QueueName::parse("short").unwrap();
+    engine
+        .create_queue(
+            "short",
+            vec![("MessageRetentionPeriod".into(), "60".into())],
+            Tags::new(),
+        )
+        .await
+        .unwrap();
+    engine.send_messages(&q, vec![send("old")]).await.unwrap();
+    h.clock.advance(61_000);
+    engine.housekeeping();
+    assert!(engine
+        .receive_messages(&q, receive(1), Some(0))
+        .await
+        .unwrap()
+        .is_empty());
+}
