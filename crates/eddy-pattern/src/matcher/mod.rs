@@ -84,9 +84,6 @@ struct BranchEntry {
     fields: Vec<(PathId, Need)>,
     /// The field whose tests are indexed; none for branches checked on every event.
     key: Option<usize>,
-    /// Per field, in the order of `fields`, what checking a candidate reads: one block
-    /// rather than a walk through the pattern.
-    checks: Box<[Check]>,
 }
 
 /// A field of a branch, as checking a candidate reads it.
@@ -118,6 +115,12 @@ impl CheckTest {
 #[derive(Debug, Clone, Copy, Default)]
 struct Slim {
     pattern: u32,
+    /// The index of the key field in the branch's checks, or [`NO_KEY`].
+    key: u32,
+    /// A bit per field that needs one exact string ([`value_bit`] of its path and
+    /// string): an event whose [`Scratch::values`] lacks one of them cannot satisfy the
+    /// branch, which is then dropped without reading its checks.
+    needs: u64,
     /// The branch has one field, its key field: being selected means it holds.
     only_key: bool,
 }
@@ -139,6 +142,12 @@ pub struct Matcher<K> {
     /// Per branch, what the loop over candidates reads: small and dense, so that it stays
     /// in cache when `branches` does not.
     slim: Vec<Slim>,
+    /// Per branch, what checking a candidate reads (a field of the branch each, in order):
+    /// one block rather than a walk through the pattern.
+    checks: Vec<Box<[Check]>>,
+    /// Whether some branch has [`Slim::needs`], so that the scan must note the event's
+    /// string values in [`Scratch::values`].
+    value_bits: bool,
     /// Per pattern (by index in `patterns`), its key: what a match emits.
     emit_keys: Vec<Option<K>>,
     free_branches: Vec<BranchId>,
@@ -224,6 +233,8 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             free_patterns: Vec::new(),
             branches: Vec::new(),
             slim: Vec::new(),
+            checks: Vec::new(),
+            value_bits: false,
             emit_keys: Vec::new(),
             free_branches: Vec::new(),
             live_branches: 0,
@@ -286,7 +297,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
                     *self.shared.entry((path, test_key(t).0)).or_default() += 1;
                 }
             }
-            let checks = branch
+            let checks: Box<[Check]> = branch
                 .fields
                 .iter()
                 .zip(&fields)
@@ -296,24 +307,29 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
                     test: CheckTest::new(f),
                 })
                 .collect();
-            let entry = BranchEntry {
-                fields,
-                key: None,
-                checks,
-            };
+            let entry = BranchEntry { fields, key: None };
+            let needs = checks.iter().fold(0u64, |m: u64, c: &Check| match &c.test {
+                CheckTest::Str(k) if c.need == Need::Hit => m | value_bit(c.path, k.as_bytes()),
+                _ => m,
+            });
+            self.value_bits |= needs != 0;
             let slim = Slim {
                 pattern: index,
+                key: NO_KEY,
+                needs,
                 only_key: false,
             };
             let b = match self.free_branches.pop() {
                 Some(b) => {
                     self.branches[b as usize] = entry;
                     self.slim[b as usize] = slim;
+                    self.checks[b as usize] = checks;
                     b
                 }
                 None => {
                     self.branches.push(entry);
                     self.slim.push(slim);
+                    self.checks.push(checks);
                     (self.branches.len() - 1) as BranchId
                 }
             };
@@ -357,6 +373,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             })
             .map(|(j, _)| j);
         self.branches[b as usize].key = key;
+        self.slim[b as usize].key = key.map_or(NO_KEY, |j| j as u32);
         self.slim[b as usize].only_key =
             self.branches[b as usize].fields.len() == 1 && key == Some(0);
         match key {
@@ -373,6 +390,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
     /// Takes a branch out of the indexes.
     fn unindex_branch(&mut self, b: BranchId, tests: &[Field]) {
         self.slim[b as usize].only_key = false;
+        self.slim[b as usize].key = NO_KEY;
         match self.branches[b as usize].key.take() {
             Some(j) => {
                 let path = self.branches[b as usize].fields[j].0;
@@ -421,6 +439,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             }
             self.branches[b as usize] = BranchEntry::default();
             self.slim[b as usize] = Slim::default();
+            self.checks[b as usize] = Box::default();
             self.free_branches.push(b);
             self.live_branches -= 1;
         }
@@ -534,7 +553,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         for &b in &candidates {
             let slim = self.slim[b as usize];
             let p = slim.pattern as usize;
-            if s.pattern_stamp[p] == s.gen {
+            if s.pattern_stamp[p] == s.gen || slim.needs & !s.values != 0 {
                 continue;
             }
             if slim.only_key || self.branch_holds(b, event, s) {
@@ -555,16 +574,20 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
     /// absences, and array consistency.
     fn branch_holds(&self, b: BranchId, event: &[u8], s: &mut Scratch) -> bool {
         let gen = s.gen;
-        let entry = &self.branches[b as usize];
-        if entry.checks.len() == 1 && entry.key == Some(0) {
+        let checks = &self.checks[b as usize];
+        let key = match self.slim[b as usize].key {
+            NO_KEY => None,
+            j => Some(j as usize),
+        };
+        if checks.len() == 1 && key == Some(0) {
             // Selected through its only field, which it indexes: nothing else to check.
             return true;
         }
         // The other fields first: the key field passed (it selected the branch), and its
         // array elements only matter if another field is tied to array elements too.
         let mut options: Vec<Vec<consistency::Trail<'_>>> = Vec::new();
-        for (j, check) in entry.checks.iter().enumerate() {
-            if Some(j) == entry.key {
+        for (j, check) in checks.iter().enumerate() {
+            if Some(j) == key {
                 continue;
             }
             let (path, need) = (check.path, check.need);
@@ -587,9 +610,9 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         if options.is_empty() {
             return true;
         }
-        if let Some(j) = entry.key {
+        if let Some(j) = key {
             if s.key_free[b as usize] != gen {
-                let key = &entry.checks[j];
+                let key = &checks[j];
                 match self.passing_trails(&key.test, key.path, event, s) {
                     Passing::None => return false,
                     Passing::Free => {}
@@ -644,6 +667,19 @@ enum Passing<'s> {
     Free,
     InArrays(Vec<consistency::Trail<'s>>),
 }
+
+/// One of 64 bits for the string `text` on `path`: see [`Slim::needs`].
+#[inline]
+fn value_bit(path: PathId, text: &[u8]) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write_u32(path);
+    h.write(text);
+    1 << (h.finish() >> 58)
+}
+
+/// [`Slim::key`] of a branch without a key field.
+const NO_KEY: u32 = u32::MAX;
 
 /// No leaf: the end of a path's list of leaves.
 const NONE: u32 = u32::MAX;
@@ -704,6 +740,9 @@ impl LeafRec {
 #[derive(Debug, Default)]
 struct Scratch {
     gen: u32,
+    /// The [`value_bit`]s of the event's string leaves (when the matcher has
+    /// [`Matcher::value_bits`]).
+    values: u64,
     branch_stamp: Vec<u32>,
     /// Stamped when a branch's key field has a hit outside any array.
     key_free: Vec<u32>,
@@ -724,6 +763,7 @@ thread_local! {
 
 impl Scratch {
     fn begin<K>(&mut self, m: &Matcher<K>) {
+        self.values = 0;
         self.gen = self.gen.wrapping_add(1);
         if self.gen == 0 {
             // Stamps wrapped: forget them all.
@@ -827,6 +867,9 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
         };
         s.path_head[p] = s.leaves.len() as u32;
         s.leaves.push(rec);
+        if self.m.value_bits && kind == LeafKind::String {
+            s.values |= value_bit(path, rec.bytes(self.event, &s.arena));
+        }
         let field = &self.m.fields[p];
         if field.is_empty() {
             return first;
