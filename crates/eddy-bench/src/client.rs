@@ -243,3 +243,28 @@ impl Connection {
             .with_context(|| format!("{} returned invalid JSON", op.name()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_accepts_host_port_with_or_without_slash() {
+        for url in ["http://127.0.0.1:4780", "http://127.0.0.1:4780/"] {
+            let endpoint = Endpoint::parse(url).expect("valid endpoint");
+            assert_eq!(endpoint.authority, "127.0.0.1:4780");
+        }
+    }
+
+    #[test]
+    fn endpoint_rejects_other_shapes() {
+        for url in [
+            "127.0.0.1:4780",
+            "https://h:1",
+            "http://",
+            "http://h:1/path",
+        ] {
+            assert!(Endpoint::parse(url).is_err(), "{url}");
+        }
+    }
+}

@@ -216,3 +216,16 @@ fn delete_body(queue_url: &str, receipt_handle: &str) -> anyhow::Result<Bytes> {
         "ReceiptHandle": receipt_handle,
     }))?))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seq_is_read_from_the_delivered_envelope() {
+        let body = json!({ "source": "s", "detail": { "seq": 7, "pad": "x" } }).to_string();
+        assert_eq!(seq_of(&body), Some(7));
+        assert_eq!(seq_of("not json"), None);
+        assert_eq!(seq_of("{\"detail\":{}}"), None);
+    }
+}

@@ -353,3 +353,33 @@ pub async fn run(args: SqsArgs) -> anyhow::Result<Report> {
     });
     Ok(Report { line, json })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delete_body_is_json_with_escaped_handles() {
+        let mut buf = Vec::new();
+        let handles = [
+            ReceivedMessage {
+                receipt_handle: "a\"b".to_owned(),
+            },
+            ReceivedMessage {
+                receipt_handle: "c".to_owned(),
+            },
+        ];
+        let body = delete_body(&mut buf, "http://h/q", &handles);
+        let value: serde_json::Value = serde_json::from_slice(&body).expect("valid JSON");
+        assert_eq!(
+            value,
+            json!({
+                "QueueUrl": "http://h/q",
+                "Entries": [
+                    { "Id": "0", "ReceiptHandle": "a\"b" },
+                    { "Id": "1", "ReceiptHandle": "c" },
+                ]
+            })
+        );
+    }
+}
