@@ -19,7 +19,13 @@ def test_serve_applies_the_stack_and_follows_the_file(data_dir):
     try:
         sqs, events = server.client("sqs"), server.client("events")
         wait_for(lambda: queue_names(sqs) == ["order-audit", "order-created", "orders-dlq"])
-        wait_for(lambda: [r["Name"] for r in events.list_rules(EventBusName="orders")["Rules"]] == ["order-created"])
+        def rules_on_orders():
+            try:
+                return [r["Name"] for r in events.list_rules(EventBusName="orders")["Rules"]]
+            except events.exceptions.ResourceNotFoundException:
+                return []  # the bus is not created yet
+
+        wait_for(lambda: rules_on_orders() == ["order-created"])
         with open(stack) as f:
             text = f.read()
         text = text.replace("  - name: orders-dlq\n", "  - name: orders-dlq\n  - name: order-refunds\n")

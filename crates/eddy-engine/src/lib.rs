@@ -14,6 +14,7 @@ pub mod bus;
 pub mod clock;
 pub mod delivery;
 pub mod destinations;
+mod encoding;
 pub mod error;
 mod moves;
 pub mod queues;

@@ -89,7 +89,7 @@ pub(crate) fn ops_of(queue: &str, changes: Vec<Change>, ops: &mut Vec<Op>) {
                     first_received_at: message.first_received_at,
                 };
                 let seq = message.seq;
-                let body = serde_json::to_vec(&message).unwrap_or_default();
+                let body = crate::encoding::encode(&message);
                 Op::PutMessage {
                     queue: queue.to_owned(),
                     seq,
@@ -122,13 +122,8 @@ pub(crate) fn ops_of(queue: &str, changes: Vec<Change>, ops: &mut Vec<Op>) {
 /// Reads a stored message back, with its mutable state from the store's columns.
 pub(crate) fn decode_message(
     stored: &eddy_store::StoredMessage,
-) -> Result<StoredMessage, serde_json::Error> {
-    let mut message: StoredMessage = serde_json::from_slice(&stored.body)?;
-    message.seq = stored.seq;
-    message.visible_at = stored.state.visible_at;
-    message.receive_count = stored.state.receive_count;
-    message.first_received_at = stored.state.first_received_at;
-    Ok(message)
+) -> Result<StoredMessage, crate::encoding::Malformed> {
+    crate::encoding::decode(&stored.body, stored.seq, &stored.state)
 }
 
 /// Changes waiting for one commit: store operations, and the sends that become receivable

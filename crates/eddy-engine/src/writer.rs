@@ -20,6 +20,13 @@ const MAX_BATCH_OPS: usize = 20_000;
 /// Runs on the writer thread once a commit is decided: `true` if it is durable.
 pub type Finish = Box<dyn FnOnce(bool) + Send>;
 
+/// A decided commit: its result, what runs after it, and who waits for it.
+type Decided = (
+    Result<(), Arc<eddy_store::Error>>,
+    Vec<Finish>,
+    Vec<oneshot::Sender<Result<(), Arc<eddy_store::Error>>>>,
+);
+
 struct Job {
     ops: Vec<Op>,
     done: Option<oneshot::Sender<Result<(), Arc<eddy_store::Error>>>>,
@@ -57,6 +64,21 @@ impl Writer {
     /// what was submitted.
     pub fn start(mut store: Box<dyn Store>) -> std::io::Result<(Writer, thread::JoinHandle<()>)> {
         let (jobs, rx) = mpsc::channel::<Job>();
+        // What follows a commit (making sends receivable, waking waiters, answering) runs on
+        // a second thread, so the writer goes on to the next commit at once.
+        let (decided, finisher_rx) = mpsc::channel::<Decided>();
+        let finisher = thread::Builder::new()
+            .name("eddy-commit-finisher".into())
+            .spawn(move || {
+                while let Ok((result, finishing, waiting)) = finisher_rx.recv() {
+                    for finish in finishing {
+                        finish(result.is_ok());
+                    }
+                    for done in waiting {
+                        let _ = done.send(result.clone());
+                    }
+                }
+            })?;
         let handle = thread::Builder::new()
             .name("eddy-writer".into())
             .spawn(move || {
@@ -82,12 +104,23 @@ impl Writer {
                         tracing::error!(error = %err, ops = batch.len(), "store commit failed");
                     }
                     batch.clear();
-                    for finish in finishing.drain(..) {
-                        finish(result.is_ok());
+                    let outcome = (
+                        result,
+                        std::mem::take(&mut finishing),
+                        std::mem::take(&mut waiting),
+                    );
+                    if let Err(mpsc::SendError((result, finishing, waiting))) =
+                        decided.send(outcome)
+                    {
+                        for finish in finishing {
+                            finish(result.is_ok());
+                        }
+                        drop(waiting);
                     }
-                    for done in waiting.drain(..) {
-                        let _ = done.send(result.clone());
-                    }
+                }
+                drop(decided);
+                if finisher.join().is_err() {
+                    tracing::error!("commit finisher panicked");
                 }
             })?;
         Ok((Writer { jobs }, handle))

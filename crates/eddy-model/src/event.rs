@@ -72,7 +72,7 @@ impl Event {
         out.push_str(",\"account\":");
         write_string(&mut out, &self.account);
         out.push_str(",\"time\":\"");
-        out.push_str(&format_time(self.time));
+        write_time(&mut out, self.time);
         out.push_str("\",\"region\":");
         write_string(&mut out, &self.region);
         out.push_str(",\"resources\":[");
@@ -118,15 +118,44 @@ pub fn write_string(out: &mut String, s: &str) {
 /// Seconds since the Unix epoch as `YYYY-MM-DDThh:mm:ssZ` (UTC), as EventBridge writes
 /// `time`.
 pub fn format_time(secs: i64) -> String {
+    let mut out = String::with_capacity(20);
+    write_time(&mut out, secs);
+    out
+}
+
+/// Appends `secs` as `YYYY-MM-DDThh:mm:ssZ` to `out`, without the formatting machinery
+/// (this runs once per event).
+pub fn write_time(out: &mut String, secs: i64) {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    if !(0..=9999).contains(&y) {
+        let _ = write!(
+            out,
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+            rem / 3600,
+            rem % 3600 / 60,
+            rem % 60
+        );
+        return;
+    }
+    let two = |out: &mut String, v: i64| {
+        out.push(char::from(b'0' + (v / 10) as u8));
+        out.push(char::from(b'0' + (v % 10) as u8));
+    };
+    two(out, y / 100);
+    two(out, y % 100);
+    out.push('-');
+    two(out, i64::from(m));
+    out.push('-');
+    two(out, i64::from(d));
+    out.push('T');
+    two(out, rem / 3600);
+    out.push(':');
+    two(out, rem % 3600 / 60);
+    out.push(':');
+    two(out, rem % 60);
+    out.push('Z');
 }
 
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's method).
