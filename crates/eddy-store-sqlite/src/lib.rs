@@ -34,6 +34,49 @@ const SCHEMA_VERSION: &str = "1";
 /// The SQLite backend.
 pub struct Sqlite {
     conn: Connection,
+    /// Held for its Drop: stops the checkpoint thread with the store.
+    _checkpointer: Checkpointer,
+}
+
+/// Checkpoints the write-ahead log from a second connection, so the writer's commits do
+/// not pay for copying the log into the database.
+struct Checkpointer {
+    stop: std::sync::mpsc::Sender<()>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    fn start(path: &Path) -> Result<Checkpointer, Error> {
+        let conn = Connection::open(path).map_err(backend)?;
+        conn.execute_batch("PRAGMA busy_timeout = 5000;")
+            .map_err(backend)?;
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("eddy-checkpoint".into())
+            .spawn(move || loop {
+                match stopped.recv_timeout(std::time::Duration::from_millis(200)) {
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                        // PASSIVE: copies what it can without blocking the writer.
+                        let _ = conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE);");
+                    }
+                    _ => return,
+                }
+            })
+            .map_err(|e| Error::Backend(format!("cannot start the checkpoint thread: {e}")))?;
+        Ok(Checkpointer {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        let _ = self.stop.send(());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 fn backend(err: rusqlite::Error) -> Error {
@@ -75,7 +118,15 @@ impl Sqlite {
                 )))
             }
         }
-        Ok(Self { conn })
+        // The writer never checkpoints by itself (except when the log grows past ~64 MB, as
+        // a backstop); the checkpoint thread does it.
+        conn.execute_batch("PRAGMA wal_autocheckpoint = 16384;")
+            .map_err(backend)?;
+        let checkpointer = Checkpointer::start(path)?;
+        Ok(Self {
+            conn,
+            _checkpointer: checkpointer,
+        })
     }
 }
 
