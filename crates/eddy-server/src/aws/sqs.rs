@@ -227,14 +227,11 @@ async fn run(engine: &Engine, host: &str, operation: &str, body: &[u8]) -> Resul
             let req: SendMessage = decode(body, serialization)?;
             let name = queue_of(&req.queue_url)?;
             let input = send_input(req.entry)?;
-            let mut results = engine
+            let results = engine
                 .send_messages(&name, vec![input])
                 .await
                 .map_err(error)?;
-            let sent = results
-                .pop()
-                .ok_or_else(|| error(Error::internal()))?
-                .map_err(error)?;
+            let sent = only(results)?;
             Ok(sent_out(&sent, None))
         }
         "SendMessageBatch" => {
@@ -341,14 +338,11 @@ async fn run(engine: &Engine, host: &str, operation: &str, body: &[u8]) -> Resul
             let req: DeleteMessage = decode(body, serialization)?;
             let name = queue_of(&req.queue_url)?;
             let handle = req.receipt_handle.ok_or_else(|| missing("ReceiptHandle"))?;
-            let mut results = engine
+            let results = engine
                 .delete_messages(&name, &[handle])
                 .await
                 .map_err(error)?;
-            results
-                .pop()
-                .ok_or_else(|| error(Error::internal()))?
-                .map_err(error)?;
+            only(results)?;
             Ok(json!({}))
         }
         "DeleteMessageBatch" => {
@@ -376,13 +370,10 @@ async fn run(engine: &Engine, host: &str, operation: &str, body: &[u8]) -> Resul
             let name = queue_of(&req.queue_url)?;
             let handle = req.receipt_handle.ok_or_else(|| missing("ReceiptHandle"))?;
             let timeout = visibility_of(req.visibility_timeout)?;
-            let mut results = engine
+            let results = engine
                 .change_visibility(&name, &[(handle, timeout)])
                 .map_err(error)?;
-            results
-                .pop()
-                .ok_or_else(|| error(Error::internal()))?
-                .map_err(error)?;
+            only(results)?;
             Ok(json!({}))
         }
         "ChangeMessageVisibilityBatch" => {
@@ -516,6 +507,14 @@ async fn run(engine: &Engine, host: &str, operation: &str, body: &[u8]) -> Resul
             format!("Unknown operation AmazonSQS.{other}"),
         )),
     }
+}
+
+/// The one result of a one-entry engine call.
+fn only<T>(mut results: Vec<Result<T, Error>>) -> Result<T, AwsError> {
+    results
+        .pop()
+        .ok_or_else(|| error(Error::internal()))?
+        .map_err(error)
 }
 
 fn visibility_of(value: Option<i64>) -> Result<u32, AwsError> {
