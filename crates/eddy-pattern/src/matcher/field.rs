@@ -13,7 +13,7 @@ use crate::value::{number_bits, Leaf, Literal, Number};
 use crate::wildcard::Wildcard;
 
 /// All tests on one path.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct FieldIndex {
     exact_str: KeyMap<Slots>,
     /// Numbers by value ([`Number::key`] bits) and, when not exactly a double, by text.
@@ -46,10 +46,94 @@ pub(crate) struct FieldIndex {
     but_num_text: KeyMap<Slots>,
     /// The other `anything-but` forms, tested one by one.
     but_other: Vec<(AnythingBut, SlotId)>,
+    /// The smallest and largest number that a test here compares with by value (exact
+    /// numbers, `anything-but` numbers, range ends): widened as tests come, never
+    /// narrowed (so always covering them).
+    num_lo: f64,
+    num_hi: f64,
+    /// Ranges with an open end (which hold numbers outside `num_lo..=num_hi`).
+    open_ranges: usize,
     /// How many tests are indexed here.
     tests: usize,
     wants_number: usize,
     wants_folded: usize,
+}
+
+impl Default for FieldIndex {
+    fn default() -> Self {
+        FieldIndex {
+            exact_str: KeyMap::default(),
+            exact_num: FxHashMap::default(),
+            exact_num_text: KeyMap::default(),
+            exact_other: Default::default(),
+            prefix: LenIndex::default(),
+            prefix_ic: LenIndex::default(),
+            suffix: LenIndex::default(),
+            suffix_ic: LenIndex::default(),
+            equals_ic: KeyMap::default(),
+            wildcard_head: LenIndex::default(),
+            wildcard_tail: LenIndex::default(),
+            wildcard_rest: Vec::new(),
+            numeric: NumericIndex::default(),
+            cidr: FxHashMap::default(),
+            any: Vec::new(),
+            but_values: Vec::new(),
+            but_lists: FxHashMap::default(),
+            but_str: KeyMap::default(),
+            but_num: FxHashMap::default(),
+            but_num_text: KeyMap::default(),
+            but_other: Vec::new(),
+            num_lo: f64::INFINITY,
+            num_hi: f64::NEG_INFINITY,
+            open_ranges: 0,
+            tests: 0,
+            wants_number: 0,
+            wants_folded: 0,
+        }
+    }
+}
+
+/// A number's value to within a relative 1e-15, from its text (as `json::scan_number`
+/// accepts it) without a full parse; `None` for forms it leaves to the parse (exponents,
+/// more than 22 decimals).
+pub(crate) fn approx_number(t: &[u8]) -> Option<f64> {
+    const POW10: [f64; 23] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ];
+    let (negative, t) = match t.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, t),
+    };
+    // Up to 19 significant digits, exact in a u64; later digits change the value by less
+    // than 1e-18 of it.
+    let mut mantissa = 0u64;
+    let mut digits = 0;
+    let mut exponent = 0i32;
+    let mut fraction = false;
+    for &b in t {
+        match b {
+            b'0'..=b'9' => {
+                if digits < 19 {
+                    mantissa = mantissa * 10 + u64::from(b - b'0');
+                    if mantissa != 0 {
+                        digits += 1;
+                    }
+                    if fraction {
+                        exponent -= 1;
+                    }
+                } else if !fraction {
+                    exponent += 1;
+                }
+            }
+            b'.' if !fraction => fraction = true,
+            _ => return None,
+        }
+    }
+    let scale = *POW10.get(exponent.unsigned_abs() as usize)?;
+    let v = mantissa as f64;
+    let v = if exponent >= 0 { v * scale } else { v / scale };
+    Some(if negative { -v } else { v })
 }
 
 fn bool_index(leaf: &Leaf<'_>) -> Option<usize> {
@@ -108,7 +192,10 @@ impl FieldIndex {
         match test {
             Test::Exact(Literal::String(s)) => self.exact_str.entry(s.as_bytes()).push(slot),
             Test::Exact(Literal::Number(n)) => match num_bits(n) {
-                Some(b) => self.exact_num.entry(b).or_default().push(slot),
+                Some(b) => {
+                    self.cover(n.value());
+                    self.exact_num.entry(b).or_default().push(slot)
+                }
                 None => self.exact_num_text.entry(n.text().as_bytes()).push(slot),
             },
             Test::Exact(lit) => {
@@ -142,7 +229,16 @@ impl FieldIndex {
                     self.wildcard_rest.push((w.clone(), slot));
                 }
             }
-            Test::Numeric(r) => self.numeric.insert(*r, slot),
+            Test::Numeric(r) => {
+                match (r.lower, r.upper) {
+                    (Some(lo), Some(hi)) => {
+                        self.cover(lo.value);
+                        self.cover(hi.value);
+                    }
+                    _ => self.open_ranges += 1,
+                }
+                self.numeric.insert(*r, slot)
+            }
             Test::Cidr(c) => self
                 .cidr
                 .entry((c.v6, c.bits))
@@ -163,7 +259,10 @@ impl FieldIndex {
                     match v {
                         Literal::String(s) => self.but_str.entry(s.as_bytes()).push(slot),
                         Literal::Number(n) => match num_bits(n) {
-                            Some(b) => self.but_num.entry(b).or_default().push(slot),
+                            Some(b) => {
+                                self.cover(n.value());
+                                self.but_num.entry(b).or_default().push(slot)
+                            }
                             None => self.but_num_text.entry(n.text().as_bytes()).push(slot),
                         },
                         _ => {}
@@ -220,7 +319,12 @@ impl FieldIndex {
                     self.wildcard_rest.retain(|(_, s)| *s != slot);
                 }
             }
-            Test::Numeric(_) => self.numeric.remove(|&s| s == slot),
+            Test::Numeric(r) => {
+                if r.lower.is_none() || r.upper.is_none() {
+                    self.open_ranges -= 1;
+                }
+                self.numeric.remove(|&s| s == slot)
+            }
             Test::Cidr(c) => {
                 if let Some(m) = self.cidr.get_mut(&(c.v6, c.bits)) {
                     remove_from(m, &c.network, slot);
@@ -247,6 +351,41 @@ impl FieldIndex {
             }
             Test::AnythingBut(_) => self.but_other.retain(|(_, s)| *s != slot),
         }
+    }
+
+    /// Widens `num_lo..=num_hi` to `x`.
+    fn cover(&mut self, x: f64) {
+        self.num_lo = self.num_lo.min(x);
+        self.num_hi = self.num_hi.max(x);
+    }
+
+    /// Whether a number within a relative 1e-15 of `approx` is surely equal to no number
+    /// a test here compares with and inside no range: then no test needs its exact value
+    /// ([`FieldIndex::matches_far_number`]).
+    #[inline]
+    pub(crate) fn far_from_numbers(&self, approx: f64) -> bool {
+        let margin = approx.abs() * 1e-9;
+        self.open_ranges == 0 && (approx + margin < self.num_lo || approx - margin > self.num_hi)
+    }
+
+    /// [`FieldIndex::matches`] for a number (`text`) that is [`far_from_numbers`]: it
+    /// equals no number by value and lies in no range, so only what does not depend on
+    /// its value is left.
+    ///
+    /// [`far_from_numbers`]: FieldIndex::far_from_numbers
+    pub(crate) fn matches_far_number(&self, text: &[u8], mut hit: impl FnMut(SlotId)) {
+        self.any.iter().for_each(|&s| hit(s));
+        if self.wants_number > 0 {
+            if let Some(v) = self.exact_num_text.get(text) {
+                v.as_slice().iter().for_each(|&s| hit(s));
+            }
+            if !self.but_values.is_empty() {
+                let excluded = self.but_num_text.get(text);
+                self.hit_but_values(excluded.map_or(&[][..], Slots::as_slice), &mut hit);
+            }
+        }
+        // The other `anything-but` forms only ever exclude strings.
+        self.but_other.iter().for_each(|&(_, s)| hit(s));
     }
 
     fn account(&mut self, test: &Test, delta: isize) {
@@ -447,6 +586,85 @@ impl FieldIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The quick reading of a number is within a relative 1e-15 of its value, or declines.
+    #[test]
+    fn approx_number_is_close_or_declines() {
+        let cases = [
+            "0",
+            "-0",
+            "1",
+            "-122.39173518757443",
+            "37.807807921694092",
+            "0.1",
+            "-0.000001",
+            "12345678901234567890",
+            "123456789012345678901234",
+            "1.0000000000000000000001",
+            "0.0000000000000000000000001",
+            "1e5",
+            "99999999999999999999.5",
+            "4503599627370497",
+            "9007199254740993",
+            "0.30000000000000004",
+            "1000000000000000000000000",
+        ];
+        for t in cases {
+            let exact: f64 = t.parse().expect("a number");
+            match approx_number(t.as_bytes()) {
+                Some(a) => assert!(
+                    (a - exact).abs() <= exact.abs() * 1e-15,
+                    "{t}: {a} vs {exact}"
+                ),
+                None => assert!(t.contains('e') || t.len() > 22, "{t}: declined"),
+            }
+        }
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let int = x % 1_000_000;
+            let frac = (x >> 20) % 100_000_000_000_000;
+            let t = format!("{}{int}.{frac:014}", if x & 1 == 1 { "-" } else { "" });
+            let exact: f64 = t.parse().expect("a number");
+            let a = approx_number(t.as_bytes()).expect("a plain decimal");
+            assert!(
+                (a - exact).abs() <= exact.abs() * 1e-15,
+                "{t}: {a} vs {exact}"
+            );
+        }
+    }
+
+    /// A number near a pattern's number or range end is read exactly; one far from all of
+    /// them is matched without its value and gets the same slots.
+    #[test]
+    fn numbers_far_from_every_test_match_as_before() {
+        let mut m = crate::Matcher::new();
+        m.add(1, br#"{"a":[37.807807921694092]}"#).expect("valid");
+        m.add(2, br#"{"a":[{"numeric":[">=",10,"<",20]}]}"#)
+            .expect("valid");
+        m.add(3, br#"{"a":[{"anything-but":[15, 300]}]}"#)
+            .expect("valid");
+        m.add(4, br#"{"a":[12345678901234567890]}"#).expect("valid");
+        m.add(5, br#"{"a":[{"exists":true}], "b":[1]}"#)
+            .expect("valid");
+        m.add(6, br#"{"a":[{"anything-but":{"prefix":"1"}}]}"#)
+            .expect("valid");
+        fn sorted(m: &crate::Matcher<i32>, event: &str) -> Vec<i32> {
+            let mut got = m.matches(event.as_bytes()).expect("valid");
+            got.sort_unstable();
+            got
+        }
+        assert_eq!(sorted(&m, r#"{"a":37.807807921694092}"#), vec![1, 3, 6]);
+        assert_eq!(sorted(&m, r#"{"a":15}"#), vec![2, 6]);
+        assert_eq!(sorted(&m, r#"{"a":15.0,"b":1}"#), vec![2, 5, 6]);
+        assert_eq!(sorted(&m, r#"{"a":3e2}"#), vec![6]);
+        assert_eq!(sorted(&m, r#"{"a":300.0000000000000000001}"#), vec![3, 6]);
+        assert_eq!(sorted(&m, r#"{"a":12345678901234567890}"#), vec![3, 4, 6]);
+        assert_eq!(sorted(&m, r#"{"a":-122.5,"b":1}"#), vec![3, 5, 6]);
+        assert_eq!(sorted(&m, r#"{"a":[1000, 12]}"#), vec![2, 3, 6]);
+    }
     use crate::Pattern;
 
     /// Regression (found by tests/properties.rs): with two `anything-but` lists on one

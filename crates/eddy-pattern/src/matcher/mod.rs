@@ -691,8 +691,9 @@ struct LeafRec {
     /// Start and length of its text: in the event, or in `Scratch::arena` when decoded.
     text: (u32, u32),
     in_arena: bool,
-    /// The value of a number, read once.
+    /// The value of a number, when `number_known` (read once, and only if needed).
     number: f64,
+    number_known: bool,
     /// Start and length in `Scratch::trails`.
     trail: (u32, u32),
     /// The previous leaf on the same path.
@@ -728,7 +729,8 @@ impl LeafRec {
         };
         match self.kind {
             LeafKind::String => Leaf::String(text),
-            LeafKind::Number => Leaf::Number(self.number, text),
+            LeafKind::Number if self.number_known => Leaf::Number(self.number, text),
+            LeafKind::Number => Leaf::Number(text.parse().unwrap_or(f64::NAN), text),
             LeafKind::True => Leaf::Bool(true),
             LeafKind::False => Leaf::Bool(false),
             LeafKind::Null => Leaf::Null,
@@ -814,6 +816,7 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
         // A string borrowed from the event, checked as UTF-8 once here.
         let mut borrowed: Option<&str> = None;
         let mut number = f64::NAN;
+        let mut number_known = false;
         let utf8 = match raw {
             RawLeaf::Str(bytes, false) => std::str::from_utf8(bytes).ok(),
             _ => None,
@@ -838,14 +841,7 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
                 s.arena.push_str(&decoded);
                 (LeafKind::String, (start, decoded.len() as u32), true)
             }
-            RawLeaf::Num(t) => {
-                number = t.parse().unwrap_or(f64::NAN);
-                (
-                    LeafKind::Number,
-                    (offset(t.as_bytes()), t.len() as u32),
-                    false,
-                )
-            }
+            RawLeaf::Num(t) => (LeafKind::Number, (offset(t), t.len() as u32), false),
             RawLeaf::True => (LeafKind::True, (0, 0), false),
             RawLeaf::False => (LeafKind::False, (0, 0), false),
             RawLeaf::Null => (LeafKind::Null, (0, 0), false),
@@ -857,11 +853,30 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
             s.trails.extend_from_slice(trail);
             (start, trail.len() as u32)
         };
+        let field = &self.m.fields[p];
+        // A number's exact value costs a parse: read it only when some test of the path
+        // may need it, else leave it to `LeafRec::leaf` (checking a candidate).
+        let mut far_number = false;
+        if let RawLeaf::Num(t) = raw {
+            if !field.is_empty() {
+                match field::approx_number(t) {
+                    Some(a) if field.far_from_numbers(a) => far_number = true,
+                    _ => {
+                        number = std::str::from_utf8(t)
+                            .ok()
+                            .and_then(|t| t.parse().ok())
+                            .unwrap_or(f64::NAN);
+                        number_known = true;
+                    }
+                }
+            }
+        }
         let rec = LeafRec {
             kind,
             text,
             in_arena,
             number,
+            number_known,
             trail: trail_ref,
             next: s.path_head[p],
         };
@@ -870,17 +885,20 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
         if self.m.value_bits && kind == LeafKind::String {
             s.values |= value_bit(path, rec.bytes(self.event, &s.arena));
         }
-        let field = &self.m.fields[p];
         if field.is_empty() {
             return first;
         }
-        let leaf = match borrowed {
-            Some(t) => Leaf::String(t),
-            None => rec.leaf(self.event, &s.arena),
-        };
         let mut buf = std::mem::take(&mut s.hit_buf);
         buf.clear();
-        field.matches(&leaf, |b| buf.push(b));
+        if far_number {
+            field.matches_far_number(rec.bytes(self.event, &s.arena), |b| buf.push(b));
+        } else {
+            let leaf = match borrowed {
+                Some(t) => Leaf::String(t),
+                None => rec.leaf(self.event, &s.arena),
+            };
+            field.matches(&leaf, |b| buf.push(b));
+        }
         for &b in &buf {
             let bi = b as usize;
             if s.branch_stamp[bi] != s.gen {

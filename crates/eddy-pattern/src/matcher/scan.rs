@@ -32,7 +32,8 @@ pub enum ScanError {
 pub(crate) enum RawLeaf<'a> {
     /// The bytes between the quotes, and whether they hold escapes.
     Str(&'a [u8], bool),
-    Num(&'a str),
+    /// A number's text (ASCII, checked by `json::scan_number`).
+    Num(&'a [u8]),
     True,
     False,
     Null,
@@ -431,9 +432,7 @@ impl<'a> Scanner<'a, '_> {
             b'-' | b'0'..=b'9' => {
                 let end = crate::json::scan_number(self.s, self.i)
                     .ok_or_else(|| self.syntax("invalid number"))?;
-                let text =
-                    std::str::from_utf8(&self.s[self.i..end]).expect("number bytes are ASCII");
-                (RawLeaf::Num(text), end - self.i)
+                (RawLeaf::Num(&self.s[self.i..end]), end - self.i)
             }
             _ => return Err(self.syntax("unexpected character")),
         };
