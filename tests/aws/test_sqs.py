@@ -223,3 +223,40 @@ def test_move_messages_back_from_the_dlq(sqs):
     while len(back) < 3:
         back.update(m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []))
     assert back == {"m0", "m1", "m2"}
+
+
+def test_fifo_order_per_group_under_concurrent_consumers(eddy):
+    producer = eddy.client("sqs")
+    url = producer.create_queue(QueueName="concurrent.fifo", Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"})[
+        "QueueUrl"
+    ]
+    groups, per_group = 5, 40
+    for i in range(per_group):
+        producer.send_message_batch(
+            QueueUrl=url, Entries=[{"Id": f"g{g}", "MessageBody": f"{g}:{i}", "MessageGroupId": f"g{g}"} for g in range(groups)]
+        )
+    seen = {f"g{g}": [] for g in range(groups)}
+    lock = threading.Lock()
+    done = threading.Event()
+
+    def consume():
+        sqs = eddy.client("sqs")
+        while not done.is_set():
+            got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=4, WaitTimeSeconds=1, AttributeNames=["MessageGroupId"]).get("Messages", [])
+            for m in got:
+                # A group is never handed to two consumers at once, so appending in the
+                # order received (before deleting) must give each group's send order.
+                with lock:
+                    seen[m["Attributes"]["MessageGroupId"]].append(int(m["Body"].split(":")[1]))
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+            with lock:
+                if sum(len(v) for v in seen.values()) >= groups * per_group:
+                    done.set()
+
+    threads = [threading.Thread(target=consume) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    for group, order in seen.items():
+        assert order == list(range(per_group)), group
