@@ -40,6 +40,15 @@ pub struct ServeArgs {
     /// durability, account, region, log).
     #[arg(long, env = "EDDY_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Largest PutEvents entry in bytes, counted as EventBridge counts [default: 262144].
+    #[arg(long, env = "EDDY_MAX_EVENT_SIZE")]
+    pub max_event_size: Option<usize>,
+    /// Most entries in one PutEvents call [default: 10].
+    #[arg(long, env = "EDDY_MAX_ENTRIES_PER_PUT")]
+    pub max_entries_per_put: Option<usize>,
+    /// Most targets on one rule [default: 5].
+    #[arg(long, env = "EDDY_MAX_TARGETS_PER_RULE")]
+    pub max_targets_per_rule: Option<usize>,
     /// A stack file (eddy.yaml) to apply once the server is listening, and again whenever
     /// it changes.
     #[arg(long, env = "EDDY_STACK")]

@@ -31,6 +31,12 @@ struct File {
     log: Option<String>,
     /// Stack file to apply.
     stack: Option<PathBuf>,
+    /// Largest PutEvents entry, bytes.
+    max_event_size: Option<usize>,
+    /// Most entries per PutEvents call.
+    max_entries_per_put: Option<usize>,
+    /// Most targets per rule.
+    max_targets_per_rule: Option<usize>,
 }
 
 /// The validated configuration of `eddy serve`.
@@ -43,6 +49,7 @@ pub struct Config {
     pub region: String,
     pub log: String,
     pub stack: Option<PathBuf>,
+    pub limits: eddy_model::limits::Limits,
 }
 
 fn read_file(path: &Path) -> anyhow::Result<File> {
@@ -90,6 +97,40 @@ impl Config {
             Durability::Fsync => eddy_store::Durability::Fsync,
             Durability::Relaxed => eddy_store::Durability::Relaxed,
         };
+        let defaults = eddy_model::limits::Limits::default();
+        let limits = eddy_model::limits::Limits {
+            max_entry_bytes: args
+                .max_event_size
+                .or(file.max_event_size)
+                .unwrap_or(defaults.max_entry_bytes),
+            max_entries: args
+                .max_entries_per_put
+                .or(file.max_entries_per_put)
+                .unwrap_or(defaults.max_entries),
+            max_targets_per_rule: args
+                .max_targets_per_rule
+                .or(file.max_targets_per_rule)
+                .unwrap_or(defaults.max_targets_per_rule),
+            ..defaults
+        };
+        if limits.max_entry_bytes == 0 || limits.max_entry_bytes > 1 << 30 {
+            bail!(
+                "--max-event-size {}: between 1 byte and 1 GiB",
+                limits.max_entry_bytes
+            );
+        }
+        if limits.max_entries == 0 || limits.max_entries > 10_000 {
+            bail!(
+                "--max-entries-per-put {}: between 1 and 10000",
+                limits.max_entries
+            );
+        }
+        if limits.max_targets_per_rule == 0 || limits.max_targets_per_rule > 1000 {
+            bail!(
+                "--max-targets-per-rule {}: between 1 and 1000",
+                limits.max_targets_per_rule
+            );
+        }
         Ok(Config {
             listen,
             data_dir: args
@@ -101,6 +142,7 @@ impl Config {
             region,
             log: args.log.or(file.log).unwrap_or_else(|| "info".to_owned()),
             stack: args.stack.or(file.stack),
+            limits,
         })
     }
 }

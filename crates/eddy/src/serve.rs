@@ -42,11 +42,11 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let store = Sqlite::open(&db, config.durability)
         .with_context(|| format!("cannot open {}", db.display()))?;
     let engine_config = EngineConfig {
+        limits: config.limits.clone(),
         scope: Scope {
             account: config.account.clone(),
             region: config.region.clone(),
         },
-        ..EngineConfig::default()
     };
     let (engine, writer) = Engine::open(
         engine_config,
