@@ -103,8 +103,8 @@ use serde_json::Value;
 
 use crate::event::{write_string, Entry};
 
-pub use outgoing::{read_envelope, to_batch, to_binary, to_structured, Binary};
 use crate::time::parse_rfc3339 as parse_time;
+pub use outgoing::{read_envelope, to_batch, to_binary, to_structured, Binary};
 
 /// `Content-Type` of structured mode with the JSON format.
 pub const STRUCTURED: &str = "application/cloudevents+json";

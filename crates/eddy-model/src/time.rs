@@ -92,8 +92,14 @@ mod tests {
     fn utc_and_offsets() {
         assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(parse_rfc3339("2026-11-24T00:00:00Z"), Some(1_795_478_400));
-        assert_eq!(parse_rfc3339("2026-11-24T01:00:00+01:00"), Some(1_795_478_400));
-        assert_eq!(parse_rfc3339("2026-11-23T19:30:00-04:30"), Some(1_795_478_400));
+        assert_eq!(
+            parse_rfc3339("2026-11-24T01:00:00+01:00"),
+            Some(1_795_478_400)
+        );
+        assert_eq!(
+            parse_rfc3339("2026-11-23T19:30:00-04:30"),
+            Some(1_795_478_400)
+        );
         assert_eq!(parse_rfc3339("2026-11-24t00:00:00z"), Some(1_795_478_400));
         assert_eq!(parse_rfc3339("2026-11-24 00:00:00Z"), Some(1_795_478_400));
         assert_eq!(parse_rfc3339("1969-12-31T23:59:59Z"), Some(-1));
@@ -101,8 +107,14 @@ mod tests {
 
     #[test]
     fn fractions_are_dropped() {
-        assert_eq!(parse_rfc3339("2000-02-29T00:00:00.999999Z"), Some(951_782_400));
-        assert_eq!(parse_rfc3339("2000-02-29T00:00:00.1+00:00"), Some(951_782_400));
+        assert_eq!(
+            parse_rfc3339("2000-02-29T00:00:00.999999Z"),
+            Some(951_782_400)
+        );
+        assert_eq!(
+            parse_rfc3339("2000-02-29T00:00:00.1+00:00"),
+            Some(951_782_400)
+        );
     }
 
     #[test]
