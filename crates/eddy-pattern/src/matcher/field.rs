@@ -5,7 +5,7 @@ use rustc_hash::FxHashMap;
 
 use super::lens::LenIndex;
 use super::numeric::NumericIndex;
-use super::slots::{KeyMap, Slots};
+use super::slots::{KeyMap, Slots, StrKey};
 use super::SlotId;
 use crate::cidr;
 use crate::pattern::{fold_case, AnythingBut, Test};
@@ -27,8 +27,8 @@ pub(crate) struct FieldIndex {
     suffix_ic: LenIndex<SlotId>,
     equals_ic: KeyMap<Slots>,
     /// Wildcards indexed by their literal head, else by their literal tail, else scanned.
-    wildcard_head: LenIndex<(Wildcard, SlotId)>,
-    wildcard_tail: LenIndex<(Wildcard, SlotId)>,
+    wildcard_head: LenIndex<Glob>,
+    wildcard_tail: LenIndex<Glob>,
     wildcard_rest: Vec<(Wildcard, SlotId)>,
     numeric: NumericIndex<SlotId>,
     /// Networks by (is IPv6, mask bits), then by masked address.
@@ -136,6 +136,33 @@ pub(crate) fn approx_number(t: &[u8]) -> Option<f64> {
     Some(if negative { -v } else { v })
 }
 
+/// A wildcard in `wildcard_head` (or `wildcard_tail`), found by its literal head (tail),
+/// with the literal at its other end kept inline: most values are decided by that end and
+/// their length without following the wildcard's pointers.
+#[derive(Debug, PartialEq)]
+struct Glob {
+    wildcard: Wildcard,
+    slot: SlotId,
+    /// The tail (for `wildcard_head`) or head (for `wildcard_tail`).
+    other: StrKey,
+    /// The length of head and tail together: the least a value needs.
+    ends: usize,
+    /// One star: ends of the right length and text are a match.
+    simple: bool,
+}
+
+impl Glob {
+    fn new(w: &Wildcard, slot: SlotId, other: &str) -> Glob {
+        Glob {
+            wildcard: w.clone(),
+            slot,
+            other: StrKey::new(other.as_bytes()),
+            ends: w.head().len() + w.tail().len(),
+            simple: w.stars() == 1,
+        }
+    }
+}
+
 fn bool_index(leaf: &Leaf<'_>) -> Option<usize> {
     match leaf {
         Leaf::Bool(true) => Some(0),
@@ -221,10 +248,10 @@ impl FieldIndex {
             Test::Wildcard(w) => {
                 if !w.head().is_empty() {
                     self.wildcard_head
-                        .insert(w.head().as_bytes(), (w.clone(), slot));
+                        .insert(w.head().as_bytes(), Glob::new(w, slot, w.tail()));
                 } else if !w.tail().is_empty() {
                     self.wildcard_tail
-                        .insert(w.tail().as_bytes(), (w.clone(), slot));
+                        .insert(w.tail().as_bytes(), Glob::new(w, slot, w.head()));
                 } else {
                     self.wildcard_rest.push((w.clone(), slot));
                 }
@@ -311,10 +338,10 @@ impl FieldIndex {
             Test::Wildcard(w) => {
                 if !w.head().is_empty() {
                     self.wildcard_head
-                        .remove(w.head().as_bytes(), |(_, s)| *s == slot);
+                        .remove(w.head().as_bytes(), |g| g.slot == slot);
                 } else if !w.tail().is_empty() {
                     self.wildcard_tail
-                        .remove(w.tail().as_bytes(), |(_, s)| *s == slot);
+                        .remove(w.tail().as_bytes(), |g| g.slot == slot);
                 } else {
                     self.wildcard_rest.retain(|(_, s)| *s != slot);
                 }
@@ -500,16 +527,23 @@ impl FieldIndex {
             self.suffix_ic.suffixes_of(folded, |&s| hit(s));
         }
         if !self.wildcard_head.is_empty() {
-            self.wildcard_head.prefixes_of(bytes, |(w, slot)| {
-                if w.matches(s) {
-                    hit(*slot)
+            // The head matched (it found the entry); then the tail and the length.
+            self.wildcard_head.prefixes_of(bytes, |g| {
+                if bytes.len() >= g.ends
+                    && bytes.ends_with(g.other.as_bytes())
+                    && (g.simple || g.wildcard.matches(s))
+                {
+                    hit(g.slot)
                 }
             });
         }
         if !self.wildcard_tail.is_empty() {
-            self.wildcard_tail.suffixes_of(bytes, |(w, slot)| {
-                if w.matches(s) {
-                    hit(*slot)
+            self.wildcard_tail.suffixes_of(bytes, |g| {
+                if bytes.len() >= g.ends
+                    && bytes.starts_with(g.other.as_bytes())
+                    && (g.simple || g.wildcard.matches(s))
+                {
+                    hit(g.slot)
                 }
             });
         }

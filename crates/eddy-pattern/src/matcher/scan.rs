@@ -291,36 +291,52 @@ struct Scanner<'a, 't> {
     arrays: u32,
 }
 
-/// The offset from `from` of the first `"` or `\\` in `s[from..]`. Most strings in events
-/// are short, so it looks at 8 bytes at a time itself (a call to `memchr2` costs more than
-/// the search) and hands only long strings to `memchr2`.
+/// The offset from `from` of the first `"` or `\\` in `s[from..]`, and whether it is a
+/// quote. Most strings in events are short, so it looks at 8 bytes at a time itself (a
+/// call to `memchr2` costs more than the search) and hands only long strings to
+/// `memchr2`.
 #[inline(always)]
-fn quote_or_backslash(s: &[u8], from: usize) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
+fn quote_or_backslash(s: &[u8], from: usize) -> Option<(usize, bool)> {
     let mut i = from;
     let limit = s.len().min(from + 32);
     while i + 8 <= limit {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(&s[i..i + 8]);
-        let w = u64::from_le_bytes(b);
-        // A byte of `q` or `e` is zero where `w` has a quote or backslash; the lowest
-        // flagged byte is exact (borrows only flag bytes above a true zero).
-        let q = w ^ (ONES * u64::from(b'"'));
-        let e = w ^ (ONES * u64::from(b'\\'));
-        let found = (q.wrapping_sub(ONES) & !q | e.wrapping_sub(ONES) & !e) & HIGH;
+        let (quotes, escapes) = flags(word(s, i));
+        let found = quotes | escapes;
         if found != 0 {
-            return Some(i - from + (found.trailing_zeros() / 8) as usize);
+            let lowest = found & found.wrapping_neg();
+            let k = (found.trailing_zeros() / 8) as usize;
+            return Some((i - from + k, lowest & quotes != 0));
         }
         i += 8;
     }
-    if i + 8 <= s.len() {
-        return memchr::memchr2(b'"', b'\\', &s[i..]).map(|k| i - from + k);
-    }
-    s[i..]
-        .iter()
-        .position(|&b| b == b'"' || b == b'\\')
-        .map(|k| i - from + k)
+    let rest = if i + 8 <= s.len() {
+        memchr::memchr2(b'"', b'\\', &s[i..])
+    } else {
+        s[i..].iter().position(|&b| b == b'"' || b == b'\\')
+    };
+    rest.map(|k| (i - from + k, s[i + k] == b'"'))
+}
+
+/// The 8 bytes of `s` at `i`, little-endian.
+#[inline(always)]
+fn word(s: &[u8], i: usize) -> u64 {
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&s[i..i + 8]);
+    u64::from_le_bytes(b)
+}
+
+/// The high bit of each byte of `w` that is a quote, and of each that is a backslash. The
+/// lowest flagged byte is exact (borrows only flag bytes above a true match).
+#[inline(always)]
+fn flags(w: u64) -> (u64, u64) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let q = w ^ (ONES * u64::from(b'"'));
+    let e = w ^ (ONES * u64::from(b'\\'));
+    (
+        q.wrapping_sub(ONES) & !q & HIGH,
+        e.wrapping_sub(ONES) & !e & HIGH,
+    )
 }
 
 /// Bytes that end a number or literal.
@@ -372,12 +388,12 @@ impl<'a> Scanner<'a, '_> {
         let mut escaped = false;
         loop {
             match quote_or_backslash(self.s, j) {
-                Some(k) if self.s[j + k] == b'"' => {
+                Some((k, true)) => {
                     let end = j + k;
                     self.i = end + 1;
                     return Ok((&self.s[start..end], escaped));
                 }
-                Some(k) => {
+                Some((k, false)) => {
                     escaped = true;
                     j += k + 2;
                     if j > self.s.len() {
@@ -601,26 +617,42 @@ mod tests {
     use crate::{json, reference, Matcher, Pattern};
 
     /// The word-at-a-time search agrees with a plain one wherever the quote or backslash
-    /// sits, whatever the bytes around it (high bytes included), short or long.
+    /// sits, whatever the bytes around it (high bytes included), short or long, with the
+    /// other mark anywhere after it.
     #[test]
     fn quote_or_backslash_finds_the_first() {
-        for len in 0..80 {
+        for len in 0..90 {
             for at in 0..=len {
                 for from in [0, 1, 7] {
-                    for (mark, fill) in [(b'"', b'a'), (b'\\', 0xff), (b'"', 0x5b), (b'\\', 0x21)] {
-                        let mut s = vec![fill; len];
-                        if at < len {
-                            s[at] = mark;
+                    for (mark, other, fill) in [
+                        (b'"', b'\\', b'a'),
+                        (b'\\', b'"', 0xff),
+                        (b'"', b'"', 0x5b),
+                        (b'\\', b'"', 0x21),
+                    ] {
+                        for then in [None, Some(1), Some(5), Some(9)] {
+                            let mut s = vec![fill; len];
+                            if at < len {
+                                s[at] = mark;
+                            }
+                            if let Some(d) = then {
+                                if at + d < len {
+                                    s[at + d] = other;
+                                }
+                            }
+                            if from > len {
+                                continue;
+                            }
+                            let want = s[from..]
+                                .iter()
+                                .position(|&b| b == b'"' || b == b'\\')
+                                .map(|k| (k, s[from + k] == b'"'));
+                            assert_eq!(
+                                super::quote_or_backslash(&s, from),
+                                want,
+                                "len {len} at {at} from {from} then {then:?}"
+                            );
                         }
-                        if from > len {
-                            continue;
-                        }
-                        let want = s[from..].iter().position(|&b| b == b'"' || b == b'\\');
-                        assert_eq!(
-                            super::quote_or_backslash(&s, from),
-                            want,
-                            "len {len} at {at} from {from}"
-                        );
                     }
                 }
             }
