@@ -7,6 +7,11 @@ mod config;
 mod http_client;
 mod serve;
 
+/// mimalloc instead of the system allocator: the server allocates many small, short-lived
+/// buffers per request, where glibc's malloc cost ~17% of the server's CPU (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     eddy_cli::main(serve::serve)
 }
