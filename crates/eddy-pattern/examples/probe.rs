@@ -4,7 +4,12 @@
 //! and prints the best rate of each and their ratio.
 //!
 //! `cargo run --release -p eddy-pattern --example probe -- <set> <patterns> [rounds] [only]`
-//! where `only` is `eddy` (no quamina: for `perf record`) or `both` (the default).
+//! where `set` is a set of `benches/matching/rules.rs`, `classic/<name>` or `classic` (all
+//! four), and `only` is `eddy` (no quamina: for `perf record` or `valgrind`) or `both` (the
+//! default). Environment: `EDDY_BENCH_LINES` as for the bench; `PROBE_EVENTS` (default
+//! 20,000) events spread over the file, so a small number (1,000) keeps them in cache and
+//! measures computation without the memory stalls; `PROBE_FLOOR` also times only reading
+//! the first bytes of each event (what any matcher pays).
 
 #[path = "../benches/matching/data.rs"]
 #[allow(dead_code)]
