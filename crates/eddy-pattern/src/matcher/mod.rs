@@ -544,8 +544,8 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         }
         let s = sink.s;
         for &b in &self.always {
-            if s.branch_stamp[b as usize] != s.gen {
-                s.branch_stamp[b as usize] = s.gen;
+            if s.branch_stamp[b as usize][0] != s.gen {
+                s.branch_stamp[b as usize][0] = s.gen;
                 s.candidates.push(b);
             }
         }
@@ -611,7 +611,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             return true;
         }
         if let Some(j) = key {
-            if s.key_free[b as usize] != gen {
+            if s.branch_stamp[b as usize][1] != gen {
                 let key = &checks[j];
                 match self.passing_trails(&key.test, key.path, event, s) {
                     Passing::None => return false,
@@ -745,9 +745,9 @@ struct Scratch {
     /// The [`value_bit`]s of the event's string leaves (when the matcher has
     /// [`Matcher::value_bits`]).
     values: u64,
-    branch_stamp: Vec<u32>,
-    /// Stamped when a branch's key field has a hit outside any array.
-    key_free: Vec<u32>,
+    /// Per branch: stamped when it became a candidate, and when its key field has a hit
+    /// outside any array (side by side: one cache line for both).
+    branch_stamp: Vec<[u32; 2]>,
     path_stamp: Vec<u32>,
     /// The last leaf recorded on each path (valid where `path_stamp` is current).
     path_head: Vec<u32>,
@@ -769,18 +769,15 @@ impl Scratch {
         self.gen = self.gen.wrapping_add(1);
         if self.gen == 0 {
             // Stamps wrapped: forget them all.
-            for v in [
-                &mut self.branch_stamp,
-                &mut self.key_free,
-                &mut self.path_stamp,
-                &mut self.pattern_stamp,
-            ] {
+            self.branch_stamp.iter_mut().for_each(|x| *x = [0, 0]);
+            for v in [&mut self.path_stamp, &mut self.pattern_stamp] {
                 v.iter_mut().for_each(|x| *x = 0);
             }
             self.gen = 1;
         }
-        grow(&mut self.branch_stamp, m.branches.len());
-        grow(&mut self.key_free, m.branches.len());
+        if self.branch_stamp.len() < m.branches.len() {
+            self.branch_stamp.resize(m.branches.len(), [0, 0]);
+        }
         grow(&mut self.path_stamp, m.fields.len());
         grow(&mut self.path_head, m.fields.len());
         grow(&mut self.pattern_stamp, m.patterns.len());
@@ -901,12 +898,14 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
         }
         for &b in &buf {
             let bi = b as usize;
-            if s.branch_stamp[bi] != s.gen {
-                s.branch_stamp[bi] = s.gen;
+            let gen = s.gen;
+            let stamp = &mut s.branch_stamp[bi];
+            if stamp[0] != gen {
+                stamp[0] = gen;
                 s.candidates.push(b);
             }
             if trail.is_empty() {
-                s.key_free[bi] = s.gen;
+                stamp[1] = gen;
             }
         }
         s.hit_buf = buf;
