@@ -525,7 +525,16 @@ impl<'a> Scanner<'a, '_> {
                     }
                     self.value(c, depth + 1, sink)?
                 }
-                None => self.skip()?,
+                None => {
+                    // Most values skipped are strings: read to the closing quote here
+                    // rather than in a call.
+                    self.ws();
+                    if self.peek() == Some(b'"') {
+                        self.string()?;
+                    } else {
+                        self.skip()?;
+                    }
+                }
             }
             self.ws();
             match self.peek() {
