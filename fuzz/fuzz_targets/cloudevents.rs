@@ -26,8 +26,9 @@ fuzz_target!(|data: &[u8]| {
         let (Some(source), Some(detail_type), Some(detail)) = (entry.source, entry.detail_type, entry.detail) else {
             panic!("a parsed CloudEvent lacks source, type or detail");
         };
-        let value: serde_json::Value = serde_json::from_str(&detail).expect("detail is JSON");
-        assert!(value.is_object(), "detail is an object");
+        // JSON (numbers of any size included, as the engine reads them) and an object.
+        serde_json::from_str::<serde::de::IgnoredAny>(&detail).expect("detail is JSON");
+        assert!(detail.trim_start().starts_with('{'), "detail is an object");
         let event = Event {
             id: entry.id.unwrap_or_default(),
             detail_type,
@@ -39,6 +40,6 @@ fuzz_target!(|data: &[u8]| {
             detail,
         };
         let out = cloudevents::to_structured(&event);
-        serde_json::from_str::<serde_json::Value>(&out).expect("structured CloudEvent is JSON");
+        serde_json::from_str::<serde::de::IgnoredAny>(&out).expect("structured CloudEvent is JSON");
     }
 });
