@@ -109,6 +109,9 @@ pub struct Target {
     /// An API destination, by name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_destination: Option<String>,
+    /// A function, by name (invoked asynchronously).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<String>,
     /// A constant input (JSON text).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<String>,
@@ -391,4 +394,173 @@ pub struct TestEventPattern {
 pub struct List<T> {
     /// The items, in name order.
     pub items: Vec<T>,
+}
+
+/// A function: code run as processes that speak the Lambda Runtime API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Function {
+    /// Its name.
+    pub name: String,
+    /// Its ARN (ignored on input).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    /// `python3`, `nodejs`, `provided` or an AWS runtime identifier (`python3.12`, ...).
+    pub runtime: String,
+    /// The handler: `module.function` for python3 and nodejs.
+    #[serde(default)]
+    pub handler: String,
+    /// The directory holding the code (used in place; absolute, or relative to the stack
+    /// file). On output: where the code is.
+    #[serde(default)]
+    pub code: String,
+    /// For `provided`: the command to run instead of `./bootstrap`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub command: Vec<String>,
+    /// Its description.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Seconds one invocation may run [default: 3].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<u32>,
+    /// Memory limit in MB [default: 128].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<u32>,
+    /// Environment variables.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub environment: BTreeMap<String, String>,
+    /// Most instances at once (reserved concurrency).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_instances: Option<u32>,
+    /// Instances kept started while idle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_warm: Option<u32>,
+    /// Seconds an idle instance lives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_timeout: Option<u32>,
+    /// Retries of a failed asynchronous invocation, 0–2 [default: 2].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_retry_attempts: Option<u32>,
+    /// Oldest an asynchronous event may be, 60–21600 s [default: 21600].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_event_age: Option<u32>,
+    /// Where records of successful asynchronous invocations go (queue, bus or function
+    /// ARN).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_success: Option<String>,
+    /// Where records of failed asynchronous invocations go.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_failure: Option<String>,
+    /// A queue ARN for failed asynchronous events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dead_letter: Option<String>,
+    /// Its tags (replaced on PUT).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: Tags,
+    /// On output: running instances.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instances: Option<u32>,
+    /// On output: instances running an invocation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub busy: Option<u32>,
+}
+
+/// The answer of an invocation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct InvokeResult {
+    /// 200 (sync), 202 (queued) or 204 (dry run).
+    pub status: u16,
+    /// The request id.
+    pub request_id: String,
+    /// The response (or error document) as JSON; text when it is not JSON.
+    #[serde(default)]
+    pub payload: Value,
+    /// Set when the invocation failed: `Unhandled`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function_error: Option<String>,
+    /// The invocation's log, START to REPORT (when asked for).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<String>,
+}
+
+/// One log line of a function.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct LogLine {
+    /// Increasing; ask for lines after it.
+    pub seq: u64,
+    /// When, RFC 3339 with milliseconds.
+    pub time: String,
+    /// The instance that wrote it.
+    pub instance: String,
+    /// The invocation in flight, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// `stdout`, `stderr` or `platform`.
+    pub stream: String,
+    /// The line.
+    pub line: String,
+}
+
+/// An event source mapping: a queue feeding a function in batches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Mapping {
+    /// Its id (ignored on input to PUT; assigned on create).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub id: String,
+    /// The function.
+    pub function: String,
+    /// The queue (name).
+    pub queue: String,
+    /// Messages per batch, 1–10000 [default: 10].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_size: Option<u32>,
+    /// Seconds to wait to fill a batch, 0–300 [default: 0].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_window: Option<u32>,
+    /// The function reports partial batch failures (`batchItemFailures`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub report_batch_item_failures: bool,
+    /// Event patterns; a message must match one (others are deleted unseen).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<Value>,
+    /// Most concurrent invocations, 2–1000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_concurrency: Option<u32>,
+    /// Whether it polls [default: true].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+}
+
+/// An HTTP route: requests to `METHOD path` (under the server's routes prefix) are
+/// answered by a function (API Gateway HTTP API payload 2.0), or become an event on a bus
+/// or a message on a queue (answered 202). Exactly one of `function`, `bus`, `queue`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Route {
+    /// `GET`, `POST`, ... or `ANY`.
+    pub method: String,
+    /// The path: literal segments, `{param}` segments, and a last `{proxy+}` segment
+    /// that takes the rest.
+    pub path: String,
+    /// The function that answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<String>,
+    /// The bus the request body goes to as an event's detail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bus: Option<String>,
+    /// The event's source (bus routes) [default: eddy.route].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The event's detail-type (bus routes) [default: the route key, e.g. `POST /orders`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail_type: Option<String>,
+    /// The queue the request body goes to as a message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<String>,
+    /// Its tags.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: Tags,
 }

@@ -84,15 +84,26 @@ pub struct StepFailed {
     pub done: usize,
 }
 
-/// Reads a stack file. Errors name the file (and for syntax, the line and field).
+/// Reads a stack file. Errors name the file (and for syntax, the line and field). Function
+/// code directories come back absolute, relative to the file's directory.
 pub fn read_stack(path: &Path) -> anyhow::Result<Stack> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| crate::InvalidInput(format!("cannot read {}: {e}", path.display())))?;
-    Ok(stack::parse(&path.display().to_string(), &text)?)
+    let mut stack = stack::parse(&path.display().to_string(), &text)?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let base = dir
+        .canonicalize()
+        .or_else(|_| std::path::absolute(dir))
+        .map_err(|e| crate::InvalidInput(format!("cannot resolve {}: {e}", dir.display())))?;
+    stack.resolve_paths(&base);
+    Ok(stack)
 }
 
-/// Reads the server's current state: every bus, queue, connection, API destination, and
-/// the rules of every bus.
+/// Reads the server's current state: every bus, queue, connection, API destination,
+/// function, event source mapping and route, and the rules of every bus.
 pub fn read_current(client: &Client) -> Result<Current, crate::client::Error> {
     let buses: api::List<api::Bus> = client.get("/v1/buses")?;
     let queues: api::List<api::Queue> = client.get("/v1/queues")?;
@@ -107,12 +118,18 @@ pub fn read_current(client: &Client) -> Result<Current, crate::client::Error> {
             r
         }));
     }
+    let functions: api::List<api::Function> = client.get("/v1/functions")?;
+    let mappings: api::List<api::Mapping> = client.get("/v1/mappings")?;
+    let routes: api::List<api::Route> = client.get("/v1/routes")?;
     Ok(Current {
         buses: buses.items,
         queues: queues.items,
         connections: connections.items,
         api_destinations: api_destinations.items,
         rules,
+        functions: functions.items,
+        mappings: mappings.items,
+        routes: routes.items,
     })
 }
 
@@ -161,6 +178,27 @@ fn run_step(client: &Client, step: &Step) -> Result<(), crate::client::Error> {
         }
         Change::DeleteBus(name) => client.delete(&format!("/v1/buses/{}", segment(name)))?,
         Change::DeleteQueue(name) => client.delete(&queue_path(name))?,
+        Change::PutFunction(f) => {
+            client.put::<_, api::Function>(&format!("/v1/functions/{}", segment(&f.name)), f)?;
+        }
+        Change::DeleteFunction(name) => {
+            client.delete(&format!("/v1/functions/{}", segment(name)))?;
+        }
+        Change::CreateMapping(m) => {
+            client.post::<_, api::Mapping>("/v1/mappings", m)?;
+        }
+        Change::UpdateMapping(m) => {
+            client.put::<_, api::Mapping>(&format!("/v1/mappings/{}", segment(&m.id)), m)?;
+        }
+        Change::DeleteMapping(id) => client.delete(&format!("/v1/mappings/{}", segment(id)))?,
+        Change::PutRoute(r) => {
+            client.put::<_, api::Route>("/v1/routes", r)?;
+        }
+        Change::DeleteRoute { method, path } => client.delete(&format!(
+            "/v1/routes?method={}&path={}",
+            segment(method),
+            segment(path)
+        ))?,
     }
     Ok(())
 }

@@ -79,8 +79,8 @@ impl Client {
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(Some(Duration::from_secs(10)))
-            // Long polls last up to 20 s.
-            .timeout_global(Some(Duration::from_secs(60)))
+            // Long polls last up to 20 s, a synchronous invocation up to 900 s.
+            .timeout_global(Some(Duration::from_secs(960)))
             .max_idle_connections_per_host(16)
             .build()
             .new_agent();

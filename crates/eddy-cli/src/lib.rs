@@ -9,6 +9,7 @@ pub mod apply;
 mod buses;
 pub mod client;
 mod dlq;
+mod functions;
 mod input;
 mod pattern;
 mod put_events;
@@ -61,6 +62,12 @@ enum Command {
     Dlq(dlq::DlqArgs),
     /// Put events on a bus, from flags, a file of JSON lines or stdin.
     PutEvents(put_events::PutEventsArgs),
+    /// Functions: list, describe, delete, and the queues that feed them.
+    Functions(functions::FunctionsArgs),
+    /// Invoke a function and print its response.
+    Invoke(functions::InvokeArgs),
+    /// Print a function's log lines (START, END, REPORT and what it wrote).
+    Logs(functions::LogsArgs),
 }
 
 /// How results are printed.
@@ -98,6 +105,9 @@ pub fn main(serve: impl FnOnce(serve::ServeArgs) -> anyhow::Result<Exit>) -> Exi
         Command::Queues(args) => queues::run(args),
         Command::Dlq(args) => dlq::run(args),
         Command::PutEvents(args) => put_events::run(args),
+        Command::Functions(args) => functions::run(args),
+        Command::Invoke(args) => functions::invoke(args),
+        Command::Logs(args) => functions::logs(args),
     };
     match result {
         Ok(Exit::Ok) => ExitCode::SUCCESS,

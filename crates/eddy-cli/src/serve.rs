@@ -53,6 +53,20 @@ pub struct ServeArgs {
     /// it changes.
     #[arg(long, env = "EDDY_STACK")]
     pub stack: Option<PathBuf>,
+    /// Instances a function may run at once unless it reserves concurrency [default: 32].
+    #[arg(long, env = "EDDY_FUNCTION_MAX_INSTANCES")]
+    pub function_max_instances: Option<u32>,
+    /// Seconds a function instance may idle before it is stopped, unless the function
+    /// says otherwise [default: 300].
+    #[arg(long, env = "EDDY_FUNCTION_IDLE_TIMEOUT")]
+    pub function_idle_timeout: Option<u32>,
+    /// Wait before the first retry of a failed asynchronous invocation; the second waits
+    /// twice as long [default: 60s, as Lambda].
+    #[arg(long, env = "EDDY_FUNCTION_RETRY_DELAY", value_parser = humantime::parse_duration)]
+    pub function_retry_delay: Option<std::time::Duration>,
+    /// Where HTTP routes are served on the main port [default: /api].
+    #[arg(long, env = "EDDY_ROUTES_PREFIX")]
+    pub routes_prefix: Option<String>,
     /// Log filter, e.g. `info` or `eddy_engine=debug` [default: info].
     #[arg(long, env = "EDDY_LOG")]
     pub log: Option<String>,

@@ -862,6 +862,18 @@ impl Engine {
         Ok((bus, event))
     }
 
+    /// Sends an event (envelope JSON) on `bus` to its rules' targets as part of `plan`.
+    pub(crate) fn route_event(
+        &self,
+        registry: &Registry,
+        bus: &BusName,
+        json: &str,
+        now: u64,
+        plan: &mut Plan,
+    ) {
+        self.route(registry, bus, json, now, 0, plan);
+    }
+
     /// Sends an event on `bus` to the targets of every enabled rule it matches.
     fn route(
         &self,
@@ -923,7 +935,9 @@ impl Engine {
                     }
                 };
                 let delivered = match &target.to {
-                    TargetArn::Queue(queue) => self.deliver_to_queue(registry, queue, target, payload, json, plan, now),
+                    TargetArn::Queue(queue) => {
+                        self.deliver_to_queue(registry, queue, target, payload, json, plan, now)
+                    }
                     TargetArn::ApiDestination(name) => {
                         plan.deliver(crate::delivery::Delivery {
                             id: self.delivery_id(),
@@ -939,13 +953,28 @@ impl Engine {
                             ingested_at: now,
                             attempts: 0,
                             due_at: now,
+                            invoke: None,
                         });
                         Ok(())
                     }
-                    TargetArn::Function(name) => Err(Failure::new(
-                        "RESOURCE_NOT_FOUND",
-                        format!("Function {name} does not exist: functions come with a later version of Eddy."),
-                    )),
+                    TargetArn::Function(name) => {
+                        if registry.functions.contains_key(name.as_str()) {
+                            let mut invocation = self.async_invocation(
+                                name,
+                                uuid::Uuid::new_v4().to_string(),
+                                payload.into_bytes(),
+                                rule_arn.clone(),
+                            );
+                            invocation.target_id.clone_from(&target.def.id);
+                            plan.deliver(invocation);
+                            Ok(())
+                        } else {
+                            Err(Failure::new(
+                                "RESOURCE_NOT_FOUND",
+                                format!("Function does not exist: {}", target.def.arn),
+                            ))
+                        }
+                    }
                     TargetArn::Bus(_) => Ok(()),
                 };
                 if let Err(failure) = delivered {

@@ -59,9 +59,13 @@ pub trait HttpClient: Send + Sync + 'static {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Delivery {
     pub(crate) id: u64,
+    #[serde(default)]
     pub(crate) rule_arn: String,
+    #[serde(default)]
     pub(crate) target_id: String,
+    #[serde(default)]
     pub(crate) target_arn: String,
+    #[serde(default)]
     pub(crate) destination: String,
     #[serde(default)]
     pub(crate) http: Option<HttpParameters>,
@@ -70,10 +74,14 @@ pub(crate) struct Delivery {
     #[serde(default)]
     pub(crate) dead_letter_arn: Option<String>,
     pub(crate) payload: String,
+    #[serde(default)]
     pub(crate) event: String,
     pub(crate) ingested_at: u64,
     pub(crate) attempts: u32,
     pub(crate) due_at: u64,
+    /// Set when this is an asynchronous function invocation rather than an HTTP call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) invoke: Option<crate::functions::AsyncInvoke>,
 }
 
 impl Delivery {
@@ -159,7 +167,11 @@ impl Engine {
     /// Starts working on a delivery that is committed to the store.
     pub(crate) fn schedule(&self, delivery: Delivery) {
         let engine = self.clone();
-        tokio::spawn(async move { engine.run_delivery(delivery).await });
+        if delivery.invoke.is_some() {
+            tokio::spawn(async move { engine.run_async_invoke(delivery).await });
+        } else {
+            tokio::spawn(async move { engine.run_delivery(delivery).await });
+        }
     }
 
     async fn run_delivery(&self, mut delivery: Delivery) {

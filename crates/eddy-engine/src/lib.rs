@@ -16,9 +16,12 @@ pub mod delivery;
 pub mod destinations;
 mod encoding;
 pub mod error;
+pub mod functions;
+pub mod mappings;
 mod moves;
 pub mod queues;
 pub mod resources;
+pub mod routes;
 pub mod writer;
 
 #[cfg(test)]
@@ -46,6 +49,36 @@ pub struct Config {
     pub scope: Scope,
     /// Limits on producers.
     pub limits: Limits,
+    /// How functions run.
+    pub functions: FunctionsConfig,
+}
+
+/// Settings for functions.
+#[derive(Debug, Clone)]
+pub struct FunctionsConfig {
+    /// Where uploaded code is unpacked (none: only code directories can be used).
+    pub code_dir: Option<std::path::PathBuf>,
+    /// Instances a function may have when it reserves no concurrency.
+    pub max_instances: u32,
+    /// The most concurrency a function may reserve.
+    pub account_concurrency: u32,
+    /// Seconds an instance idles before it is stopped, unless the function says.
+    pub idle_timeout_s: u32,
+    /// The wait before the first retry of a failed asynchronous invocation (Lambda: one
+    /// minute; the second waits twice as long).
+    pub retry_delay_ms: u64,
+}
+
+impl Default for FunctionsConfig {
+    fn default() -> Self {
+        FunctionsConfig {
+            code_dir: None,
+            max_instances: 32,
+            account_concurrency: 1000,
+            idle_timeout_s: 300,
+            retry_delay_ms: 60_000,
+        }
+    }
 }
 
 /// The resources in memory.
@@ -55,6 +88,9 @@ pub(crate) struct Registry {
     pub(crate) queues: BTreeMap<QueueName, Arc<QueueCell>>,
     pub(crate) connections: BTreeMap<String, destinations::ConnectionDef>,
     pub(crate) destinations: BTreeMap<String, destinations::ApiDestinationDef>,
+    pub(crate) functions: BTreeMap<String, functions::FunctionDef>,
+    pub(crate) mappings: BTreeMap<String, mappings::MappingDef>,
+    pub(crate) routes: BTreeMap<String, routes::RouteDef>,
 }
 
 pub(crate) struct Inner {
@@ -69,6 +105,14 @@ pub(crate) struct Inner {
     resumed: std::sync::Mutex<Vec<delivery::Delivery>>,
     /// Message move tasks, recent first kept per source.
     pub(crate) moves: std::sync::Mutex<Vec<queues::MoveTask>>,
+    /// Runs function instances, once attached.
+    pub(crate) host: std::sync::OnceLock<Arc<dyn functions::FunctionHost>>,
+    /// Where SDK calls inside functions go.
+    pub(crate) endpoint_url: std::sync::OnceLock<String>,
+    /// Pollers of event source mappings.
+    pub(crate) pollers: mappings::Pollers,
+    /// Digests of functions' code directories.
+    pub(crate) fingerprints: std::sync::Mutex<std::collections::HashMap<String, u64>>,
 }
 
 /// The engine; cheap to clone.
@@ -139,6 +183,10 @@ impl Engine {
                 next_delivery: std::sync::atomic::AtomicU64::new(last_delivery.max(now) + 1),
                 resumed: std::sync::Mutex::new(resumed),
                 moves: std::sync::Mutex::new(Vec::new()),
+                host: std::sync::OnceLock::new(),
+                endpoint_url: std::sync::OnceLock::new(),
+                pollers: mappings::Pollers::default(),
+                fingerprints: std::sync::Mutex::default(),
             }),
         };
         engine.ensure_default_bus();
@@ -254,6 +302,15 @@ impl Registry {
                     let def: destinations::ConnectionDef =
                         serde_json::from_slice(&body).map_err(corrupt)?;
                     registry.connections.insert(def.name.clone(), def);
+                }
+                eddy_store::ResourceKind::Function => {
+                    registry.restore_function(&body).map_err(corrupt)?;
+                }
+                eddy_store::ResourceKind::EventSourceMapping => {
+                    registry.restore_mapping(&body).map_err(corrupt)?;
+                }
+                eddy_store::ResourceKind::Route => {
+                    registry.restore_route(&body).map_err(corrupt)?;
                 }
             }
         }

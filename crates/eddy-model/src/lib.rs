@@ -11,6 +11,7 @@
 pub mod arn;
 pub mod cloudevents;
 pub mod event;
+pub mod function;
 pub mod limits;
 pub mod names;
 pub mod time;

@@ -241,6 +241,7 @@ mod tests {
             .expect("an engine");
             let app = Router::new().merge(router()).with_state(AppState {
                 engine: engine.clone(),
+                routes_prefix: String::new(),
             });
             Harness {
                 app,

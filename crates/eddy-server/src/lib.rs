@@ -11,6 +11,7 @@
 pub mod aws;
 pub mod cloudevents;
 pub mod native;
+pub mod routes;
 
 use axum::routing::get;
 use axum::Router;
@@ -21,16 +22,31 @@ use eddy_engine::Engine;
 pub struct AppState {
     /// The engine every protocol calls.
     pub engine: Engine,
+    /// Where user routes are served (`/api`).
+    pub routes_prefix: String,
 }
+
+/// Where user routes are served unless configured.
+pub const DEFAULT_ROUTES_PREFIX: &str = "/api";
 
 /// All of Eddy's HTTP surfaces.
 pub fn router(engine: Engine) -> Router {
-    let state = AppState { engine };
+    router_with_prefix(engine, DEFAULT_ROUTES_PREFIX)
+}
+
+/// All of Eddy's HTTP surfaces, with user routes under `routes_prefix` (empty: none).
+pub fn router_with_prefix(engine: Engine, routes_prefix: &str) -> Router {
+    let state = AppState {
+        engine,
+        routes_prefix: routes_prefix.to_owned(),
+    };
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(|| async { "ready\n" }))
         .merge(native::router())
         .merge(cloudevents::router())
+        .merge(routes::router(routes_prefix))
+        .merge(aws::lambda::router())
         .merge(aws::router())
         .with_state(state)
 }

@@ -44,6 +44,12 @@ pub enum ResourceKind {
     ApiDestination,
     /// The authorisation an API destination uses (EventBridge's connection).
     Connection,
+    /// A function (Lambda).
+    Function,
+    /// An event source mapping (queue to function).
+    EventSourceMapping,
+    /// An HTTP route answered by a function or turned into an event.
+    Route,
 }
 
 impl ResourceKind {
@@ -55,6 +61,9 @@ impl ResourceKind {
             Self::Queue => 3,
             Self::ApiDestination => 4,
             Self::Connection => 5,
+            Self::Function => 6,
+            Self::EventSourceMapping => 7,
+            Self::Route => 8,
         }
     }
 
@@ -66,6 +75,9 @@ impl ResourceKind {
             3 => Self::Queue,
             4 => Self::ApiDestination,
             5 => Self::Connection,
+            6 => Self::Function,
+            7 => Self::EventSourceMapping,
+            8 => Self::Route,
             _ => return None,
         })
     }

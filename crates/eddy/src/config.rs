@@ -37,6 +37,14 @@ struct File {
     max_entries_per_put: Option<usize>,
     /// Most targets per rule.
     max_targets_per_rule: Option<usize>,
+    /// Instances per function unless it reserves concurrency.
+    function_max_instances: Option<u32>,
+    /// Seconds an idle instance lives.
+    function_idle_timeout: Option<u32>,
+    /// Wait before the first asynchronous retry, e.g. "60s".
+    function_retry_delay: Option<String>,
+    /// Where HTTP routes are served.
+    routes_prefix: Option<String>,
 }
 
 /// The validated configuration of `eddy serve`.
@@ -50,6 +58,10 @@ pub struct Config {
     pub log: String,
     pub stack: Option<PathBuf>,
     pub limits: eddy_model::limits::Limits,
+    pub function_max_instances: u32,
+    pub function_idle_timeout: u32,
+    pub function_retry_delay: std::time::Duration,
+    pub routes_prefix: String,
 }
 
 fn read_file(path: &Path) -> anyhow::Result<File> {
@@ -131,7 +143,47 @@ impl Config {
                 limits.max_targets_per_rule
             );
         }
+        let function_max_instances = args
+            .function_max_instances
+            .or(file.function_max_instances)
+            .unwrap_or(32);
+        if function_max_instances == 0 || function_max_instances > 1000 {
+            bail!("--function-max-instances {function_max_instances}: between 1 and 1000");
+        }
+        let function_idle_timeout = args
+            .function_idle_timeout
+            .or(file.function_idle_timeout)
+            .unwrap_or(300);
+        if function_idle_timeout == 0 {
+            bail!("--function-idle-timeout 0: at least 1 second");
+        }
+        let function_retry_delay = match (args.function_retry_delay, file.function_retry_delay) {
+            (Some(delay), _) => delay,
+            (None, Some(text)) => humantime::parse_duration(&text)
+                .with_context(|| format!("function-retry-delay {text}: a duration like 60s"))?,
+            (None, None) => std::time::Duration::from_secs(60),
+        };
+        let routes_prefix = args
+            .routes_prefix
+            .or(file.routes_prefix)
+            .unwrap_or_else(|| eddy_server::DEFAULT_ROUTES_PREFIX.to_owned());
+        let reserved = ["/v1", "/2015-03-31", "/cloudevents", "/healthz", "/readyz"];
+        if !routes_prefix.is_empty()
+            && (!routes_prefix.starts_with('/')
+                || routes_prefix.trim_end_matches('/').is_empty()
+                || reserved
+                    .iter()
+                    .any(|r| routes_prefix.trim_end_matches('/') == *r))
+        {
+            bail!(
+                "--routes-prefix {routes_prefix}: a path like /api that Eddy itself does not use"
+            );
+        }
         Ok(Config {
+            routes_prefix,
+            function_max_instances,
+            function_idle_timeout,
+            function_retry_delay,
             listen,
             data_dir: args
                 .data_dir

@@ -47,6 +47,14 @@ async fn run(config: Config) -> anyhow::Result<()> {
             account: config.account.clone(),
             region: config.region.clone(),
         },
+        functions: eddy_engine::FunctionsConfig {
+            code_dir: Some(config.data_dir.join("functions")),
+            max_instances: config.function_max_instances,
+            account_concurrency: 1000,
+            idle_timeout_s: config.function_idle_timeout,
+            retry_delay_ms: u64::try_from(config.function_retry_delay.as_millis())
+                .unwrap_or(u64::MAX),
+        },
     };
     let (engine, writer) = Engine::open(
         engine_config,
@@ -62,7 +70,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let addr = listener.local_addr().context("no local address")?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let background = engine.spawn_background(stop_rx);
-    let app = eddy_server::router(engine.clone());
+    let app = eddy_server::router_with_prefix(engine.clone(), &config.routes_prefix);
     {
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "listening on http://{addr}").context("cannot write to stdout")?;
@@ -76,10 +84,13 @@ async fn run(config: Config) -> anyhow::Result<()> {
             stop_tx.subscribe(),
         ));
     }
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("server failed")?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("server failed")?;
     tracing::info!("shutting down");
     let _ = stop_tx.send(true);
     let _ = background.await;

@@ -6,12 +6,20 @@
 //! Rules of the plan:
 //! - A resource the file names is created when absent and updated only when something
 //!   the file sets differs, so a second apply finds nothing to do.
-//! - Buses, queues and rules the stack owns carry the tag `eddy:stack = NAME`; one the file
-//!   no longer names is deleted only if it carries that tag. Connections and API
-//!   destinations have no tags, so they are never deleted by a plan.
+//! - Buses, queues, rules, functions and routes the stack owns carry the tag
+//!   `eddy:stack = NAME`; one the file no longer names is deleted only if it carries that
+//!   tag. An event source mapping has no tags: it belongs to the stack when its function
+//!   does. Connections and API destinations have no tags, so they are never deleted by a
+//!   plan.
+//! - Values the server fills in when the file leaves them out (a function's timeout 3 and
+//!   memory 128, a mapping's batch size 10, a route's event source) count as written, so
+//!   they never show as changes.
 //! - Steps run in an order that never refers to something missing: connections, API
-//!   destinations, queues (dead-letter queues before the queues that name them), buses
-//!   and rules are created or updated; then rules, buses and queues are deleted.
+//!   destinations, queues (dead-letter queues before the queues that name them), buses,
+//!   functions, mappings, rules and routes are created or updated; then routes, mappings,
+//!   rules, functions, buses and queues are deleted.
+//! - A function's code is a directory the server reads in place and watches; a change in
+//!   it is the server's business, not a step of the plan.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -20,7 +28,7 @@ use eddy_api_model as api;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{rule_key, Stack, STACK_TAG};
+use super::{mapping_key, route_key, rule_key, Destination, Stack, STACK_TAG};
 use crate::table::shorten;
 
 /// The server's current state, as its list endpoints give it.
@@ -36,6 +44,12 @@ pub struct Current {
     pub api_destinations: Vec<api::ApiDestination>,
     /// Every rule of every bus, with its targets.
     pub rules: Vec<api::Rule>,
+    /// Every function.
+    pub functions: Vec<api::Function>,
+    /// Every event source mapping.
+    pub mappings: Vec<api::Mapping>,
+    /// Every HTTP route.
+    pub routes: Vec<api::Route>,
 }
 
 /// What a step does.
@@ -74,6 +88,12 @@ pub enum Kind {
     Bus,
     /// A rule (named `bus/rule`).
     Rule,
+    /// A function.
+    Function,
+    /// An event source mapping (named `queue→function`).
+    Mapping,
+    /// An HTTP route (named `METHOD /path`).
+    Route,
 }
 
 impl fmt::Display for Kind {
@@ -84,6 +104,9 @@ impl fmt::Display for Kind {
             Kind::Queue => "queue",
             Kind::Bus => "bus",
             Kind::Rule => "rule",
+            Kind::Function => "function",
+            Kind::Mapping => "mapping",
+            Kind::Route => "route",
         })
     }
 }
@@ -116,6 +139,25 @@ pub enum Change {
     DeleteBus(String),
     /// `DELETE /v1/queues/{queue}`.
     DeleteQueue(String),
+    /// `PUT /v1/functions/{name}` (creates, or converges; replaces tags).
+    PutFunction(api::Function),
+    /// `DELETE /v1/functions/{name}`.
+    DeleteFunction(String),
+    /// `POST /v1/mappings`.
+    CreateMapping(api::Mapping),
+    /// `PUT /v1/mappings/{id}` (the mapping's `id` is set).
+    UpdateMapping(api::Mapping),
+    /// `DELETE /v1/mappings/{id}`.
+    DeleteMapping(String),
+    /// `PUT /v1/routes` (creates or replaces the route with its method and path).
+    PutRoute(api::Route),
+    /// `DELETE /v1/routes?method=M&path=P`.
+    DeleteRoute {
+        /// The route's method.
+        method: String,
+        /// The route's path.
+        path: String,
+    },
 }
 
 /// One step of a plan.
@@ -159,9 +201,18 @@ pub fn plan(stack: &Stack, current: &Current) -> Plan {
     steps.extend(queue_puts);
     let (bus_creates, bus_deletes) = buses(stack, current);
     steps.extend(bus_creates);
+    let (function_puts, function_deletes) = functions(stack, current, scope.as_ref());
+    steps.extend(function_puts);
+    let (mapping_puts, mapping_deletes) = mappings(stack, current);
+    steps.extend(mapping_puts);
     let (rule_puts, rule_deletes) = rules(stack, current, scope.as_ref());
     steps.extend(rule_puts);
+    let (route_puts, route_deletes) = routes(stack, current);
+    steps.extend(route_puts);
+    steps.extend(route_deletes);
+    steps.extend(mapping_deletes);
     steps.extend(rule_deletes);
+    steps.extend(function_deletes);
     steps.extend(bus_deletes);
     steps.extend(queue_deletes);
     Plan {
@@ -182,7 +233,8 @@ impl Scope {
             .buses
             .iter()
             .filter_map(|b| b.arn.as_deref())
-            .chain(current.queues.iter().filter_map(|q| q.arn.as_deref()));
+            .chain(current.queues.iter().filter_map(|q| q.arn.as_deref()))
+            .chain(current.functions.iter().filter_map(|f| f.arn.as_deref()));
         for arn in arns {
             let parts: Vec<&str> = arn.splitn(6, ':').collect();
             if parts.len() == 6 && parts[0] == "arn" && !parts[4].is_empty() {
@@ -197,6 +249,29 @@ impl Scope {
 
     fn queue_arn(&self, name: &str) -> String {
         format!("arn:aws:sqs:{}:{}:{name}", self.region, self.account)
+    }
+
+    fn bus_arn(&self, name: &str) -> String {
+        format!(
+            "arn:aws:events:{}:{}:event-bus/{name}",
+            self.region, self.account
+        )
+    }
+
+    fn function_arn(&self, name: &str) -> String {
+        format!(
+            "arn:aws:lambda:{}:{}:function:{name}",
+            self.region, self.account
+        )
+    }
+
+    fn destination_arn(&self, d: &Destination) -> String {
+        match d {
+            Destination::Arn(arn) => arn.clone(),
+            Destination::Queue(name) => self.queue_arn(name),
+            Destination::Bus(name) => self.bus_arn(name),
+            Destination::Function(name) => self.function_arn(name),
+        }
     }
 }
 
@@ -562,8 +637,8 @@ fn target_changes(want: &[api::Target], have: &[api::Target]) -> Vec<String> {
     out
 }
 
-/// A target as the server shows it: this server's queues and buses (and the dead-letter
-/// queue) by name rather than by ARN, so that a file using ARNs still compares equal.
+/// A target as the server shows it: this server's queues, buses and functions (and the
+/// dead-letter queue) by name rather than by ARN, so that a file using ARNs still compares equal.
 fn local_names(mut t: api::Target, scope: Option<&Scope>) -> api::Target {
     let Some(scope) = scope else { return t };
     let local = |arn: &str, service: &str| {
@@ -576,6 +651,11 @@ fn local_names(mut t: api::Target, scope: Option<&Scope>) -> api::Target {
     if let Some(arn) = t.arn.clone() {
         if let Some(name) = local(&arn, "sqs") {
             t.queue = Some(name);
+            t.arn = None;
+        } else if let Some(name) =
+            local(&arn, "lambda").and_then(|r| r.strip_prefix("function:").map(str::to_owned))
+        {
+            t.function = Some(name);
             t.arn = None;
         } else if let Some(name) =
             local(&arn, "events").and_then(|r| r.strip_prefix("event-bus/").map(str::to_owned))
@@ -607,7 +687,7 @@ fn rules(stack: &Stack, current: &Current, scope: Option<&Scope>) -> (Vec<Step>,
             None => {
                 let targets = sorted_targets(&want)
                     .iter()
-                    .map(|t| format!("{}→{}", t.id, crate::rules::destination(t)))
+                    .map(|t| format!("{}→{}", t.id, target_destination(t)))
                     .collect::<Vec<_>>()
                     .join(", ");
                 let detail = format!(
@@ -693,6 +773,411 @@ fn rules(stack: &Stack, current: &Current, scope: Option<&Scope>) -> (Vec<Step>,
                 Change::DeleteRule {
                     bus: r.bus.clone().unwrap_or_else(|| "default".into()),
                     name: r.name.clone(),
+                },
+            )
+        })
+        .collect();
+    (puts, deletes)
+}
+
+/// Where a target delivers, for people.
+fn target_destination(t: &api::Target) -> String {
+    match &t.function {
+        Some(f) => format!("function:{f}"),
+        None => crate::rules::destination(t),
+    }
+}
+
+/// A function as the server will show it once it has been put: the server's defaults
+/// filled in, names turned into ARNs, the stack's tag added.
+fn desired_function(f: &super::Function, stack: &str, scope: Option<&Scope>) -> api::Function {
+    let mut want = f.function.clone();
+    want.arn = None;
+    want.instances = None;
+    want.busy = None;
+    want.tags = with_stack_tag(&want.tags, stack);
+    want.timeout = Some(want.timeout.unwrap_or(3));
+    want.memory = Some(want.memory.unwrap_or(128));
+    want.min_warm = Some(want.min_warm.unwrap_or(0));
+    want.idle_timeout = want.idle_timeout.map(|n| n.max(1));
+    let arn = |d: &Destination| match (d, scope) {
+        (_, Some(scope)) => scope.destination_arn(d),
+        (Destination::Arn(arn), None) => arn.clone(),
+        // No ARN on the server to learn its region and account from: the server will
+        // refuse the name, which says what is wrong.
+        (Destination::Queue(n) | Destination::Bus(n) | Destination::Function(n), None) => n.clone(),
+    };
+    want.on_success = f.on_success.as_ref().map(arn);
+    want.on_failure = f.on_failure.as_ref().map(arn);
+    want.dead_letter = want.dead_letter.map(|d| match scope {
+        Some(scope) if !d.starts_with("arn:") => scope.queue_arn(&d),
+        _ => d,
+    });
+    want
+}
+
+fn text<T: ToString>(v: Option<T>) -> Option<String> {
+    v.map(|v| v.to_string())
+}
+
+fn environment_changes(
+    want: &BTreeMap<String, String>,
+    have: &BTreeMap<String, String>,
+) -> Option<String> {
+    let mut out = Vec::new();
+    for (k, v) in want {
+        match have.get(k) {
+            None => out.push(format!("+{k}")),
+            Some(h) if h != v => out.push(format!("~{k}")),
+            Some(_) => {}
+        }
+    }
+    out.extend(
+        have.keys()
+            .filter(|k| !want.contains_key(*k))
+            .map(|k| format!("-{k}")),
+    );
+    (!out.is_empty()).then(|| format!("environment {}", out.join(" ")))
+}
+
+fn functions(stack: &Stack, current: &Current, scope: Option<&Scope>) -> (Vec<Step>, Vec<Step>) {
+    let mut puts = Vec::new();
+    for f in sorted(&stack.functions, |f| &f.function.name) {
+        let want = desired_function(f, &stack.name, scope);
+        match current.functions.iter().find(|h| h.name == want.name) {
+            None => {
+                let mut detail = format!("{} {}", want.runtime, want.handler)
+                    .trim()
+                    .to_owned();
+                detail.push_str(&format!(" in {}", want.code));
+                puts.push(step(
+                    Action::Create,
+                    Kind::Function,
+                    want.name.clone(),
+                    detail,
+                    Change::PutFunction(want),
+                ));
+            }
+            Some(have) => {
+                let idle_timeout = if want.idle_timeout.is_some() {
+                    // Left out, the server keeps what it has.
+                    (
+                        "idle-timeout",
+                        text(have.idle_timeout),
+                        text(want.idle_timeout),
+                    )
+                } else {
+                    ("idle-timeout", None, None)
+                };
+                let mut changed = differences(&[
+                    (
+                        "runtime",
+                        Some(have.runtime.clone()),
+                        Some(want.runtime.clone()),
+                    ),
+                    (
+                        "handler",
+                        Some(have.handler.clone()),
+                        Some(want.handler.clone()),
+                    ),
+                    ("code", Some(have.code.clone()), Some(want.code.clone())),
+                    (
+                        "command",
+                        Some(have.command.join(" ")),
+                        Some(want.command.join(" ")),
+                    ),
+                    (
+                        "description",
+                        Some(have.description.clone()),
+                        Some(want.description.clone()),
+                    ),
+                    ("timeout", text(have.timeout), text(want.timeout)),
+                    ("memory", text(have.memory), text(want.memory)),
+                    (
+                        "max-instances",
+                        text(have.max_instances),
+                        text(want.max_instances),
+                    ),
+                    (
+                        "min-warm",
+                        text(have.min_warm.or(Some(0))),
+                        text(want.min_warm),
+                    ),
+                    idle_timeout,
+                    (
+                        "max-retry-attempts",
+                        text(have.max_retry_attempts),
+                        text(want.max_retry_attempts),
+                    ),
+                    (
+                        "max-event-age",
+                        text(have.max_event_age),
+                        text(want.max_event_age),
+                    ),
+                    (
+                        "on-success",
+                        have.on_success.clone(),
+                        want.on_success.clone(),
+                    ),
+                    (
+                        "on-failure",
+                        have.on_failure.clone(),
+                        want.on_failure.clone(),
+                    ),
+                    (
+                        "dead-letter",
+                        have.dead_letter.clone(),
+                        want.dead_letter.clone(),
+                    ),
+                ]);
+                changed.extend(environment_changes(&want.environment, &have.environment));
+                if want.tags != have.tags {
+                    changed.push("tags".into());
+                }
+                if !changed.is_empty() {
+                    puts.push(step(
+                        Action::Update,
+                        Kind::Function,
+                        want.name.clone(),
+                        changed.join("; "),
+                        Change::PutFunction(want),
+                    ));
+                }
+            }
+        }
+    }
+    let deletes = sorted(&current.functions, |f| &f.name)
+        .into_iter()
+        .filter(|f| {
+            owned(&f.tags, &stack.name)
+                && !stack.functions.iter().any(|w| w.function.name == f.name)
+        })
+        .map(|f| {
+            step(
+                Action::Delete,
+                Kind::Function,
+                &f.name,
+                "no longer in the stack".into(),
+                Change::DeleteFunction(f.name.clone()),
+            )
+        })
+        .collect();
+    (puts, deletes)
+}
+
+/// A mapping as the server shows it: its defaults filled in, filters as JSON values.
+fn mapping_settled(m: &api::Mapping) -> api::Mapping {
+    api::Mapping {
+        id: String::new(),
+        batch_size: Some(m.batch_size.unwrap_or(10)),
+        batch_window: Some(m.batch_window.unwrap_or(0)),
+        enabled: Some(m.enabled.unwrap_or(true)),
+        filters: m
+            .filters
+            .iter()
+            .filter_map(|f| pattern_value(Some(f)))
+            .collect(),
+        ..m.clone()
+    }
+}
+
+fn filters_text(filters: &[Value]) -> Option<String> {
+    (!filters.is_empty()).then(|| filters.iter().map(one_line).collect::<Vec<_>>().join(", "))
+}
+
+fn mappings(stack: &Stack, current: &Current) -> (Vec<Step>, Vec<Step>) {
+    let mut puts = Vec::new();
+    let mut wanted: Vec<&api::Mapping> = stack.mappings.iter().collect();
+    wanted.sort_by_key(|m| mapping_key(m));
+    for want in wanted {
+        let want = mapping_settled(want);
+        let key = mapping_key(&want);
+        match current
+            .mappings
+            .iter()
+            .find(|h| h.function == want.function && h.queue == want.queue)
+        {
+            None => {
+                let mut detail = format!(
+                    "batch-size {}, batch-window {}",
+                    want.batch_size.unwrap_or(10),
+                    want.batch_window.unwrap_or(0)
+                );
+                if want.report_batch_item_failures {
+                    detail.push_str(", report-batch-item-failures");
+                }
+                puts.push(step(
+                    Action::Create,
+                    Kind::Mapping,
+                    key,
+                    detail,
+                    Change::CreateMapping(want),
+                ));
+            }
+            Some(have) => {
+                let have = mapping_settled(have);
+                let changed = differences(&[
+                    ("batch-size", text(have.batch_size), text(want.batch_size)),
+                    (
+                        "batch-window",
+                        text(have.batch_window),
+                        text(want.batch_window),
+                    ),
+                    (
+                        "report-batch-item-failures",
+                        text(Some(have.report_batch_item_failures)),
+                        text(Some(want.report_batch_item_failures)),
+                    ),
+                    (
+                        "filters",
+                        filters_text(&have.filters),
+                        filters_text(&want.filters),
+                    ),
+                    (
+                        "max-concurrency",
+                        text(have.max_concurrency),
+                        text(want.max_concurrency),
+                    ),
+                    ("enabled", text(have.enabled), text(want.enabled)),
+                ]);
+                if !changed.is_empty() {
+                    let id = current
+                        .mappings
+                        .iter()
+                        .find(|h| h.function == want.function && h.queue == want.queue)
+                        .map(|h| h.id.clone())
+                        .unwrap_or_default();
+                    puts.push(step(
+                        Action::Update,
+                        Kind::Mapping,
+                        key,
+                        changed.join("; "),
+                        Change::UpdateMapping(api::Mapping { id, ..want }),
+                    ));
+                }
+            }
+        }
+    }
+    let owned_functions: Vec<&str> = current
+        .functions
+        .iter()
+        .filter(|f| owned(&f.tags, &stack.name))
+        .map(|f| f.name.as_str())
+        .collect();
+    let mut deletes: Vec<&api::Mapping> = current
+        .mappings
+        .iter()
+        .filter(|m| {
+            owned_functions.contains(&m.function.as_str())
+                && !stack
+                    .mappings
+                    .iter()
+                    .any(|w| w.function == m.function && w.queue == m.queue)
+        })
+        .collect();
+    deletes.sort_by_key(|m| mapping_key(m));
+    let deletes = deletes
+        .into_iter()
+        .map(|m| {
+            step(
+                Action::Delete,
+                Kind::Mapping,
+                mapping_key(m),
+                "no longer in the stack".into(),
+                Change::DeleteMapping(m.id.clone()),
+            )
+        })
+        .collect();
+    (puts, deletes)
+}
+
+/// A route as the server shows it: method in upper case, a bus route's source and
+/// detail-type defaulted.
+fn route_settled(r: &api::Route) -> api::Route {
+    let mut r = r.clone();
+    r.method = r.method.to_ascii_uppercase();
+    if r.bus.is_some() {
+        r.source.get_or_insert_with(|| "eddy.route".to_owned());
+        let key = route_key(&r);
+        r.detail_type.get_or_insert(key);
+    }
+    r
+}
+
+fn route_target(r: &api::Route) -> String {
+    if let Some(f) = &r.function {
+        format!("function:{f}")
+    } else if let Some(b) = &r.bus {
+        format!(
+            "bus:{b} (source {}, detail-type {})",
+            r.source.as_deref().unwrap_or("eddy.route"),
+            r.detail_type.as_deref().unwrap_or_default()
+        )
+    } else if let Some(q) = &r.queue {
+        format!("queue:{q}")
+    } else {
+        String::new()
+    }
+}
+
+fn routes(stack: &Stack, current: &Current) -> (Vec<Step>, Vec<Step>) {
+    let mut puts = Vec::new();
+    let mut wanted: Vec<&api::Route> = stack.routes.iter().collect();
+    wanted.sort_by_key(|r| route_key(r));
+    for want in wanted {
+        let mut want = route_settled(want);
+        want.tags = with_stack_tag(&want.tags, &stack.name);
+        let key = route_key(&want);
+        match current.routes.iter().find(|h| route_key(h) == key) {
+            None => puts.push(step(
+                Action::Create,
+                Kind::Route,
+                key,
+                format!("→ {}", route_target(&want)),
+                Change::PutRoute(want),
+            )),
+            Some(have) => {
+                let have = route_settled(have);
+                let mut changed = Vec::new();
+                let (a, b) = (route_target(&have), route_target(&want));
+                if a != b {
+                    changed.push(format!("{a} → {b}"));
+                }
+                if want.tags != have.tags {
+                    changed.push("tags".into());
+                }
+                if !changed.is_empty() {
+                    puts.push(step(
+                        Action::Update,
+                        Kind::Route,
+                        key,
+                        changed.join("; "),
+                        Change::PutRoute(want),
+                    ));
+                }
+            }
+        }
+    }
+    let mut deletes: Vec<&api::Route> = current
+        .routes
+        .iter()
+        .filter(|r| {
+            owned(&r.tags, &stack.name)
+                && !stack.routes.iter().any(|w| route_key(w) == route_key(r))
+        })
+        .collect();
+    deletes.sort_by_key(|r| route_key(r));
+    let deletes = deletes
+        .into_iter()
+        .map(|r| {
+            step(
+                Action::Delete,
+                Kind::Route,
+                route_key(r),
+                "no longer in the stack".into(),
+                Change::DeleteRoute {
+                    method: r.method.to_ascii_uppercase(),
+                    path: r.path.clone(),
                 },
             )
         })

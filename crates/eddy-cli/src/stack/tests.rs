@@ -108,6 +108,19 @@ fn server_after(plan: &Plan) -> Current {
                 }),
                 ..r.clone()
             }),
+            Change::PutFunction(f) => current.functions.push(api::Function {
+                arn: Some(format!("arn:aws:lambda:{}:function:{}", SCOPE, f.name)),
+                // The server gives every setting, its defaults included.
+                idle_timeout: Some(f.idle_timeout.unwrap_or(300)),
+                instances: Some(0),
+                busy: Some(0),
+                ..f.clone()
+            }),
+            Change::CreateMapping(m) => current.mappings.push(api::Mapping {
+                id: format!("uuid-{}", current.mappings.len()),
+                ..m.clone()
+            }),
+            Change::PutRoute(r) => current.routes.push(r.clone()),
             other => panic!("a first apply only creates: {other:?}"),
         }
     }
@@ -589,4 +602,507 @@ fn targets_given_by_arn_compare_equal_to_the_names_the_server_shows() {
     assert_ne!(edited, EXAMPLE);
     let p = plan(&parse("eddy.yaml", &edited).expect("valid"), &after);
     assert!(p.is_empty(), "{:#?}", p.steps);
+}
+
+// Functions, event source mappings and routes.
+
+const FUNCTIONS: &str = r#"
+version: 1
+name: shop
+queues:
+  - name: payments
+  - name: failures
+functions:
+  - name: pay
+    runtime: python3
+    handler: app.handler
+    code: ./functions/pay
+    environment: {TABLE: orders, RETRIES: 3, DEBUG: false}
+    on-failure: {queue: failures}
+    dead-letter: failures
+  - name: create-order
+    runtime: nodejs20.x
+    handler: index.handler
+    code: /srv/create-order
+    timeout: 10
+    memory: 256
+    max-instances: 4
+    on-success: {bus: default}
+rules:
+  - name: paid
+    pattern: {detail-type: [Paid]}
+    targets: [{id: pay, function: pay}]
+mappings:
+  - function: pay
+    queue: payments
+    batch-window: 1
+    report-batch-item-failures: true
+routes:
+  - {method: post, path: /orders, function: create-order}
+  - {method: POST, path: /signup, bus: default, detail-type: SignUp}
+"#;
+
+fn functions_stack() -> Stack {
+    let mut stack = parse("eddy.yaml", FUNCTIONS).expect("the functions example parses");
+    stack.resolve_paths(std::path::Path::new("/home/me/shop"));
+    stack
+}
+
+fn function_step<'a>(p: &'a Plan, name: &str) -> &'a api::Function {
+    p.steps
+        .iter()
+        .find_map(|s| match &s.change {
+            Change::PutFunction(f) if f.name == name => Some(f),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no step puts function {name}: {:#?}", p.steps))
+}
+
+#[test]
+fn functions_mappings_and_routes_parse() {
+    let stack = parse("eddy.yaml", FUNCTIONS).expect("valid");
+    let pay = &stack.functions[0];
+    assert_eq!(
+        pay.function.code, "./functions/pay",
+        "as written until resolved"
+    );
+    assert_eq!(
+        pay.function.environment,
+        BTreeMap::from([
+            ("DEBUG".to_owned(), "false".to_owned()),
+            ("RETRIES".to_owned(), "3".to_owned()),
+            ("TABLE".to_owned(), "orders".to_owned()),
+        ]),
+        "numbers and booleans become strings"
+    );
+    assert_eq!(pay.on_failure, Some(Destination::Queue("failures".into())));
+    assert_eq!(pay.function.dead_letter.as_deref(), Some("failures"));
+    assert_eq!(pay.function.timeout, None, "defaults are the server's");
+    let create = &stack.functions[1];
+    assert_eq!(create.on_success, Some(Destination::Bus("default".into())));
+    assert_eq!(
+        (
+            create.function.timeout,
+            create.function.memory,
+            create.function.max_instances
+        ),
+        (Some(10), Some(256), Some(4))
+    );
+    assert_eq!(
+        stack.mappings,
+        [api::Mapping {
+            function: "pay".into(),
+            queue: "payments".into(),
+            batch_window: Some(1),
+            report_batch_item_failures: true,
+            ..api::Mapping::default()
+        }]
+    );
+    assert_eq!(stack.routes[0].method, "POST", "methods are upper-cased");
+    assert_eq!(stack.routes[1].detail_type.as_deref(), Some("SignUp"));
+    assert_eq!(
+        stack.rules[0].targets.as_ref().expect("targets")[0]
+            .function
+            .as_deref(),
+        Some("pay")
+    );
+}
+
+#[test]
+fn code_directories_resolve_against_the_stack_files_directory() {
+    let text = "version: 1\nname: s\nfunctions:\n  - {name: a, runtime: python3, handler: app.h, code: ./fns/a}\n  - {name: b, runtime: python3, handler: app.h, code: ../shared/b/}\n  - {name: c, runtime: python3, handler: app.h, code: /opt/c}\n  - {name: d, runtime: python3, handler: app.h, code: .}\n";
+    let mut stack = parse("eddy.yaml", text).expect("valid");
+    stack.resolve_paths(std::path::Path::new("/home/me/shop"));
+    let codes: Vec<&str> = stack
+        .functions
+        .iter()
+        .map(|f| f.function.code.as_str())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "/home/me/shop/fns/a",
+            "/home/me/shared/b",
+            "/opt/c",
+            "/home/me/shop"
+        ]
+    );
+}
+
+#[test]
+fn bad_functions_mappings_and_routes_are_refused() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "functions:\n  - {name: f, runtime: python3, handler: a.b, code: ., on-failure: failures}\n",
+            "functions[0] (f): on-failure: \"failures\" is not an ARN",
+        ),
+        (
+            "functions:\n  - {name: f, runtime: python3, handler: a.b, code: ., environment: {A: [1]}}\n",
+            "functions[0] (f): environment.A",
+        ),
+        (
+            "functions:\n  - {name: f, runtime: python3, code: ., min-warm: 3, max-instances: 2}\n",
+            "functions[0] (f): min-warm: 3 is more than max-instances (2)",
+        ),
+        (
+            "functions:\n  - {name: f, runtime: python3, handler: a.b, code: ''}\n",
+            "functions[0] (f): code:",
+        ),
+        (
+            "functions:\n  - {name: f, runtime: python3, handler: a.b, code: ., tags: {'eddy:stack': x}}\n",
+            "reserved",
+        ),
+        (
+            "functions:\n  - {name: f, runtime: python3, code: .}\n  - {name: f, runtime: python3, code: .}\n",
+            "functions: f is declared twice",
+        ),
+        (
+            "functions:\n  - {name: f, runtime: python3, code: ., timeut: 3}\n",
+            "functions[0]: unknown field `timeut`",
+        ),
+        (
+            "mappings:\n  - {function: f, queue: q}\n  - {function: f, queue: q, batch-size: 5}\n",
+            "mappings: q→f is declared twice",
+        ),
+        (
+            "mappings:\n  - {function: f, queue: q, id: x}\n",
+            "unknown field `id`",
+        ),
+        (
+            "routes:\n  - {method: GET, path: /a, function: f}\n  - {method: get, path: /a, queue: q}\n",
+            "routes: GET /a is declared twice",
+        ),
+        (
+            "routes:\n  - {method: GET, path: /a, function: f, queue: q}\n",
+            "routes: GET /a: give exactly one of function, bus and queue",
+        ),
+        (
+            "routes:\n  - {method: GET, path: /a}\n",
+            "give exactly one",
+        ),
+        (
+            "routes:\n  - {method: GET, path: /a, function: f, detail-type: X}\n",
+            "source and detail-type are for routes to a bus",
+        ),
+        ("routes:\n  - {method: GET, path: a, function: f}\n", "must start with /"),
+    ];
+    for (body, expected) in cases {
+        let text = format!("version: 1\nname: s\n{body}");
+        let err = parse("eddy.yaml", &text).expect_err(body);
+        assert!(
+            err.to_string().contains(expected),
+            "{body}: {err} does not contain {expected}"
+        );
+    }
+}
+
+#[test]
+fn functions_come_after_queues_and_before_what_uses_them() {
+    let p = plan(&functions_stack(), &empty_server());
+    assert_eq!(
+        summary(&p),
+        [
+            "create queue failures",
+            "create queue payments",
+            "create function create-order",
+            "create function pay",
+            "create mapping payments→pay",
+            "create rule default/paid",
+            "create route POST /orders",
+            "create route POST /signup",
+        ]
+    );
+    assert_eq!(
+        p.steps[3].detail,
+        "python3 app.handler in /home/me/shop/functions/pay"
+    );
+    assert_eq!(
+        p.steps[4].detail,
+        "batch-size 10, batch-window 1, report-batch-item-failures"
+    );
+    assert_eq!(p.steps[6].detail, "→ function:create-order");
+    assert_eq!(
+        p.steps[7].detail,
+        "→ bus:default (source eddy.route, detail-type SignUp)"
+    );
+    assert!(
+        p.steps[5].detail.ends_with("targets pay→function:pay"),
+        "{}",
+        p.steps[5].detail
+    );
+}
+
+#[test]
+fn functions_get_the_servers_defaults_arns_and_the_stack_tag() {
+    let p = plan(&functions_stack(), &empty_server());
+    let pay = function_step(&p, "pay");
+    assert_eq!(
+        (pay.timeout, pay.memory, pay.min_warm),
+        (Some(3), Some(128), Some(0))
+    );
+    assert_eq!(pay.code, "/home/me/shop/functions/pay");
+    assert_eq!(
+        pay.on_failure.as_deref(),
+        Some("arn:aws:sqs:us-east-1:000000000000:failures")
+    );
+    assert_eq!(
+        pay.dead_letter.as_deref(),
+        Some("arn:aws:sqs:us-east-1:000000000000:failures")
+    );
+    assert_eq!(pay.tags, stack_tags("shop"));
+    let create = function_step(&p, "create-order");
+    assert_eq!(
+        create.on_success.as_deref(),
+        Some("arn:aws:events:us-east-1:000000000000:event-bus/default")
+    );
+    for step in &p.steps {
+        if let Change::PutRoute(r) = &step.change {
+            assert_eq!(r.tags, stack_tags("shop"), "{}", step.name);
+        }
+    }
+}
+
+#[test]
+fn a_second_apply_of_functions_mappings_and_routes_has_no_changes() {
+    let stack = functions_stack();
+    let after = server_after(&plan(&stack, &empty_server()));
+    let second = plan(&stack, &after);
+    assert!(second.is_empty(), "{:#?}", second.steps);
+
+    // A bus route that leaves out source and detail-type gets the server's: no change.
+    let mut bare =
+        parse("eddy.yaml", &FUNCTIONS.replace(", detail-type: SignUp", "")).expect("valid");
+    bare.resolve_paths(std::path::Path::new("/home/me/shop"));
+    let mut after = after;
+    for r in after.routes.iter_mut().filter(|r| r.bus.is_some()) {
+        r.source = Some("eddy.route".into());
+        r.detail_type = Some("POST /signup".into());
+    }
+    let p = plan(&bare, &after);
+    assert!(p.is_empty(), "{:#?}", p.steps);
+}
+
+#[test]
+fn a_function_destination_given_by_arn_compares_equal() {
+    let stack = functions_stack();
+    let after = server_after(&plan(&stack, &empty_server()));
+    let edited = FUNCTIONS
+        .replace(
+            "on-failure: {queue: failures}",
+            "on-failure: arn:aws:sqs:us-east-1:000000000000:failures",
+        )
+        .replace(
+            "targets: [{id: pay, function: pay}]",
+            "targets: [{id: pay, arn: 'arn:aws:lambda:us-east-1:000000000000:function:pay'}]",
+        );
+    let mut edited = parse("eddy.yaml", &edited).expect("valid");
+    edited.resolve_paths(std::path::Path::new("/home/me/shop"));
+    let p = plan(&edited, &after);
+    assert!(p.is_empty(), "{:#?}", p.steps);
+}
+
+#[test]
+fn changed_function_settings_update_the_function() {
+    let stack = functions_stack();
+    let after = server_after(&plan(&stack, &empty_server()));
+    let edited = FUNCTIONS
+        .replace("    timeout: 10\n", "    timeout: 20\n")
+        .replace(
+            "{TABLE: orders, RETRIES: 3, DEBUG: false}",
+            "{TABLE: orders2, RETRIES: 3, LEVEL: info}",
+        )
+        .replace("code: /srv/create-order", "code: /srv/v2/create-order");
+    let mut edited = parse("eddy.yaml", &edited).expect("valid");
+    edited.resolve_paths(std::path::Path::new("/home/me/shop"));
+    let p = plan(&edited, &after);
+    assert_eq!(
+        summary(&p),
+        ["update function create-order", "update function pay"]
+    );
+    assert_eq!(
+        p.steps[0].detail,
+        "code: /srv/create-order → /srv/v2/create-order; timeout: 10 → 20"
+    );
+    assert_eq!(p.steps[1].detail, "environment +LEVEL ~TABLE -DEBUG");
+    assert_eq!(function_step(&p, "create-order").timeout, Some(20));
+}
+
+#[test]
+fn a_setting_the_file_drops_goes_back_to_the_default() {
+    let stack = functions_stack();
+    let after = server_after(&plan(&stack, &empty_server()));
+    let edited = FUNCTIONS
+        .replace("    memory: 256\n", "")
+        .replace("    max-instances: 4\n", "");
+    let mut edited = parse("eddy.yaml", &edited).expect("valid");
+    edited.resolve_paths(std::path::Path::new("/home/me/shop"));
+    let p = plan(&edited, &after);
+    assert_eq!(summary(&p), ["update function create-order"]);
+    assert_eq!(
+        p.steps[0].detail,
+        "memory: 256 → 128; max-instances: 4 → (none)"
+    );
+}
+
+#[test]
+fn a_changed_mapping_is_updated_in_place_by_its_id() {
+    let stack = functions_stack();
+    let after = server_after(&plan(&stack, &empty_server()));
+    let edited = FUNCTIONS.replace("    batch-window: 1\n", "    batch-size: 5\n");
+    let mut edited = parse("eddy.yaml", &edited).expect("valid");
+    edited.resolve_paths(std::path::Path::new("/home/me/shop"));
+    let p = plan(&edited, &after);
+    assert_eq!(summary(&p), ["update mapping payments→pay"]);
+    assert_eq!(p.steps[0].detail, "batch-size: 10 → 5; batch-window: 1 → 0");
+    let Change::UpdateMapping(m) = &p.steps[0].change else {
+        panic!("{:?}", p.steps[0])
+    };
+    assert_eq!(m.id, "uuid-0");
+    assert_eq!(m.queue, "payments");
+}
+
+#[test]
+fn a_mapping_moved_to_another_queue_is_created_there_and_deleted_here() {
+    let stack = functions_stack();
+    let after = server_after(&plan(&stack, &empty_server()));
+    let edited = FUNCTIONS.replace("    queue: payments\n", "    queue: failures\n");
+    let mut edited = parse("eddy.yaml", &edited).expect("valid");
+    edited.resolve_paths(std::path::Path::new("/home/me/shop"));
+    let p = plan(&edited, &after);
+    assert_eq!(
+        summary(&p),
+        ["create mapping failures→pay", "delete mapping payments→pay"]
+    );
+    assert_eq!(p.steps[1].change, Change::DeleteMapping("uuid-0".into()));
+}
+
+#[test]
+fn a_route_with_another_target_is_replaced() {
+    let stack = functions_stack();
+    let after = server_after(&plan(&stack, &empty_server()));
+    let edited = FUNCTIONS.replace(
+        "{method: post, path: /orders, function: create-order}",
+        "{method: post, path: /orders, queue: payments}",
+    );
+    let mut edited = parse("eddy.yaml", &edited).expect("valid");
+    edited.resolve_paths(std::path::Path::new("/home/me/shop"));
+    let p = plan(&edited, &after);
+    assert_eq!(summary(&p), ["update route POST /orders"]);
+    assert_eq!(p.steps[0].detail, "function:create-order → queue:payments");
+}
+
+#[test]
+fn removed_functions_go_after_what_uses_them_and_others_are_left_alone() {
+    let stack = functions_stack();
+    let mut after = server_after(&plan(&stack, &empty_server()));
+    // Not the stack's: a hand-made function with its mapping and route, and a mapping a
+    // person added to a function of another stack.
+    after.functions.push(api::Function {
+        name: "hand-made".into(),
+        ..api::Function::default()
+    });
+    after.mappings.push(api::Mapping {
+        id: "uuid-h".into(),
+        function: "hand-made".into(),
+        queue: "payments".into(),
+        ..api::Mapping::default()
+    });
+    after.routes.push(api::Route {
+        method: "GET".into(),
+        path: "/hand-made".into(),
+        function: Some("hand-made".into()),
+        ..api::Route::default()
+    });
+    after.routes.push(api::Route {
+        method: "GET".into(),
+        path: "/other".into(),
+        function: Some("hand-made".into()),
+        tags: stack_tags("other"),
+        ..api::Route::default()
+    });
+    assert!(plan(&stack, &after).is_empty());
+
+    let empty = parse("eddy.yaml", "version: 1\nname: shop\n").expect("valid");
+    let p = plan(&empty, &after);
+    assert_eq!(
+        summary(&p),
+        [
+            "delete route POST /orders",
+            "delete route POST /signup",
+            "delete mapping payments→pay",
+            "delete rule default/paid",
+            "delete function create-order",
+            "delete function pay",
+            "delete queue failures",
+            "delete queue payments",
+        ]
+    );
+    assert_eq!(
+        p.steps[0].change,
+        Change::DeleteRoute {
+            method: "POST".into(),
+            path: "/orders".into()
+        }
+    );
+}
+
+#[test]
+fn a_mapping_of_a_stack_function_the_file_does_not_name_is_deleted() {
+    let stack = functions_stack();
+    let mut after = server_after(&plan(&stack, &empty_server()));
+    after.mappings.push(api::Mapping {
+        id: "uuid-x".into(),
+        function: "pay".into(),
+        queue: "failures".into(),
+        ..api::Mapping::default()
+    });
+    let p = plan(&stack, &after);
+    assert_eq!(summary(&p), ["delete mapping failures→pay"]);
+}
+
+#[test]
+fn the_documented_stack_file_parses() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/cli.md");
+    let text = std::fs::read_to_string(path).expect("docs/cli.md");
+    let section = text
+        .split("### The stack file, version 1")
+        .nth(1)
+        .expect("the stack file section");
+    let yaml = section
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .expect("a yaml block");
+    let stack = parse("docs/cli.md", yaml).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(stack.functions.len(), 2);
+    assert_eq!(stack.mappings.len(), 1);
+    assert_eq!(stack.routes.len(), 3);
+    let p = plan(&stack, &empty_server());
+    assert!(
+        p.steps.iter().any(|s| s.kind == Kind::Route),
+        "{:#?}",
+        p.steps
+    );
+}
+
+#[test]
+fn the_module_docs_stack_file_parses() {
+    let source = include_str!("mod.rs");
+    let yaml: String = source
+        .lines()
+        .map_while(|l| l.strip_prefix("//!"))
+        .skip_while(|l| l.trim() != "```yaml")
+        .skip(1)
+        .take_while(|l| l.trim() != "```")
+        .map(|l| format!("{}\n", l.strip_prefix(' ').unwrap_or(l)))
+        .collect();
+    let stack = parse("mod.rs", &yaml).unwrap_or_else(|e| panic!("{e}\n{yaml}"));
+    assert_eq!(
+        (
+            stack.functions.len(),
+            stack.mappings.len(),
+            stack.routes.len()
+        ),
+        (2, 1, 2)
+    );
 }

@@ -4,6 +4,7 @@
 
 mod destinations;
 pub mod events;
+pub mod lambda;
 pub mod sqs;
 
 use axum::body::Bytes;

@@ -174,6 +174,7 @@ fn target_out(engine: &Engine, t: TargetDef) -> api::Target {
         (Some(TargetArn::Queue(q)), Some(a)) if local(&a) => out.queue = Some(q.to_string()),
         (Some(TargetArn::Bus(b)), Some(a)) if local(&a) => out.bus = Some(b.to_string()),
         (Some(TargetArn::ApiDestination(d)), Some(a)) if local(&a) => out.api_destination = Some(d),
+        (Some(TargetArn::Function(f)), Some(a)) if local(&a) => out.function = Some(f),
         _ => out.arn = Some(t.arn),
     }
     out.input = t.input;
@@ -210,10 +211,11 @@ fn target_in(engine: &Engine, t: api::Target) -> Result<TargetDef, ApiError> {
         t.queue.is_some(),
         t.bus.is_some(),
         t.api_destination.is_some(),
+        t.function.is_some(),
     ];
     if given.iter().filter(|g| **g).count() != 1 {
         return Err(ApiError::invalid(format!(
-            "target {}: give exactly one of arn, queue, bus and api-destination",
+            "target {}: give exactly one of arn, queue, bus, api-destination and function",
             t.id
         )));
     }
@@ -226,6 +228,8 @@ fn target_in(engine: &Engine, t: api::Target) -> Result<TargetDef, ApiError> {
         )
     } else if let Some(bus) = &t.bus {
         scope.bus_arn(&BusName::parse(bus, "bus").map_err(|e| ApiError::invalid(e.0))?)
+    } else if let Some(function) = &t.function {
+        engine.function_arn(function)
     } else {
         let name = t.api_destination.clone().unwrap_or_default();
         match engine.api_destination(&name) {

@@ -4,6 +4,7 @@
 
 mod buses;
 mod destinations;
+mod functions;
 mod queues;
 
 use axum::extract::rejection::JsonRejection;
@@ -25,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .merge(buses::router())
         .merge(queues::router())
         .merge(destinations::router())
+        .merge(functions::router())
 }
 
 async fn openapi() -> Response {
