@@ -148,7 +148,7 @@ def test_handler_error_payload(lam):
 
 
 def test_import_error_is_reported_as_init_error(lam):
-    create(lam, "py-missing", {"app.py": PY_APP}, Handler="nope.handler")
+    create(lam, "py-missing", {"app.py": PY_APP}, handler="nope.handler")
     r, body = invoke(lam, "py-missing", {})
     assert r["FunctionError"] == "Unhandled"
     assert body["errorType"] == "Runtime.ImportModuleError"

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod config;
+mod functions;
 mod http_client;
 mod serve;
 

@@ -70,6 +70,14 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let addr = listener.local_addr().context("no local address")?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let background = engine.spawn_background(stop_rx);
+    let host = eddy_runtime::Host::new(eddy_runtime::HostConfig::new(
+        config.data_dir.join("runtime"),
+    ))
+    .context("cannot set up the function host")?;
+    engine.attach_function_host(
+        Arc::new(crate::functions::RuntimeHost(host.clone())),
+        format!("http://{addr}"),
+    );
     let app = eddy_server::router_with_prefix(engine.clone(), &config.routes_prefix);
     {
         let mut stdout = std::io::stdout().lock();
@@ -92,6 +100,8 @@ async fn run(config: Config) -> anyhow::Result<()> {
     .await
     .context("server failed")?;
     tracing::info!("shutting down");
+    engine.stop_pollers();
+    host.shutdown().await;
     let _ = stop_tx.send(true);
     let _ = background.await;
     drop(engine);
