@@ -61,7 +61,7 @@ def test_orders_example_end_to_end(eddy, sqs, analytics_binary):
     assert applied.returncode == 0, applied.stderr
     listed = cli(eddy, "functions", "list", "--output", "json")
     assert listed.returncode == 0, listed.stderr
-    assert sorted(f["name"] for f in json.loads(listed.stdout)) == sorted(FUNCTIONS)
+    assert sorted(f["name"] for f in json.loads(listed.stdout)["items"]) == sorted(FUNCTIONS)
 
     api = f"{eddy.endpoint}/api/orders"
     bad = requests.post(api, data="{\"customer\": \"ada\"}", timeout=30)

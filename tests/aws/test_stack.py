@@ -178,7 +178,6 @@ def test_apply_functions_mappings_and_routes(eddy, tmp_path):
     assert queue_names(eddy.client("sqs")) == ["payments"]
 
 
-@pytest.mark.xfail(reason="needs the function host, which is landing separately; drop this mark once it has")
 def test_functions_of_a_stack_run(eddy, tmp_path):
     stack, _, out = write_stack(tmp_path)
     endpoint = eddy.endpoint

@@ -79,6 +79,8 @@ async fn call(State(state): State<AppState>, request: Request) -> Response {
     )
         .into_response();
     let out = response.headers_mut();
+    // The reply says its own content type (or has no body).
+    out.remove(axum::http::header::CONTENT_TYPE);
     for (name, value) in reply.headers {
         if let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(name.as_bytes()),

@@ -96,12 +96,20 @@ async fn run(config: Config) -> anyhow::Result<()> {
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown({
+        // Functions may hold requests open against this server (a long poll from inside
+        // a handler, a route waiting for its function): stop them first, or the
+        // server would wait for them forever.
+        let (engine, host) = (engine.clone(), host.clone());
+        async move {
+            shutdown_signal().await;
+            engine.stop_pollers();
+            host.shutdown().await;
+        }
+    })
     .await
     .context("server failed")?;
     tracing::info!("shutting down");
-    engine.stop_pollers();
-    host.shutdown().await;
     let _ = stop_tx.send(true);
     let _ = background.await;
     drop(engine);
