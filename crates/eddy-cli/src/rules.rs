@@ -120,6 +120,8 @@ pub fn destination(t: &api::Target) -> String {
         format!("bus:{b}")
     } else if let Some(d) = &t.api_destination {
         format!("api-destination:{d}")
+    } else if let Some(f) = &t.function {
+        format!("function:{f}")
     } else {
         t.arn.clone().unwrap_or_default()
     }

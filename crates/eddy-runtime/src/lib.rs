@@ -347,8 +347,7 @@ impl Host {
                     return Err(InvokeFailure::Throttled);
                 }
                 // Registered before the lock is let go: no wake-up is missed.
-                let freed = pool.freed.clone().notified_owned();
-                freed
+                pool.freed.clone().notified_owned()
             };
             freed.await;
         }
