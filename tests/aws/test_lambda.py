@@ -62,6 +62,8 @@ def handler(event, context):
         }
     if action == "pid":
         return {"pid": os.getpid()}
+    if action == "alloc":
+        return {"len": len(bytearray(event["mb"] * 1024 * 1024))}
     return {"echo": event}
 '''
 
@@ -153,6 +155,27 @@ def test_import_error_is_reported_as_init_error(lam):
     assert r["FunctionError"] == "Unhandled"
     assert body["errorType"] == "Runtime.ImportModuleError"
     assert "nope" in body["errorMessage"]
+    create(lam, "py-syntax", {"app.py": "def handler(event, context)\n    return 1\n"})
+    r, body = invoke(lam, "py-syntax", {})
+    assert body["errorType"] == "Runtime.UserCodeSyntaxError"
+    create(lam, "py-nohandler", {"app.py": PY_APP}, handler="app.missing")
+    r, body = invoke(lam, "py-nohandler", {})
+    assert body["errorType"] == "Runtime.HandlerNotFound"
+    if shutil.which("node") is not None:
+        create(lam, "node-missing", {"index.js": NODE_APP}, runtime="nodejs20.x", handler="nope.handler")
+        r, body = invoke(lam, "node-missing", {})
+        assert r["FunctionError"] == "Unhandled"
+        assert body["errorType"] == "Runtime.ImportModuleError"
+
+
+def test_memory_limit(lam):
+    create(lam, "py-mem", {"app.py": PY_APP}, MemorySize=128)
+    assert invoke(lam, "py-mem", {"action": "alloc", "mb": 16})[1] == {"len": 16 * 1024 * 1024}
+    r, body = invoke(lam, "py-mem", {"action": "alloc", "mb": 512})
+    assert r["FunctionError"] == "Unhandled"
+    assert body["errorType"] == "MemoryError"
+    # The instance survives a failed allocation.
+    assert invoke(lam, "py-mem", {"ok": 1})[1] == {"echo": {"ok": 1}}
 
 
 def test_timeout_kills_the_instance_and_the_next_invoke_works(lam):
@@ -391,6 +414,12 @@ def test_lambda_api_errors_and_updates(lam):
         lam.update_function_configuration(FunctionName="py-api", Environment={"Variables": {"AWS_REGION": "x"}})
     with pytest.raises(lam.exceptions.InvalidRequestContentException):
         lam.invoke(FunctionName="py-api", Payload=b"not json")
+    with pytest.raises(lam.exceptions.RequestTooLargeException) as err:
+        lam.invoke(FunctionName="py-api", Payload=b'"' + b"x" * (6 * 1024 * 1024) + b'"')
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
+    # Just under the limit is fine, both ways.
+    big = "y" * (5 * 1024 * 1024)
+    assert invoke(lam, "py-api", {"big": big})[1] == {"echo": {"big": big}}
     updated = lam.update_function_configuration(FunctionName="py-api", Timeout=5, Description="d")
     assert updated["Timeout"] == 5 and updated["Description"] == "d"
     new_code = PY_APP.replace('return {"echo": event}', 'return {"v2": event}')
@@ -403,3 +432,34 @@ def test_lambda_api_errors_and_updates(lam):
     lam.delete_function(FunctionName="py-api")
     with pytest.raises(lam.exceptions.ResourceNotFoundException):
         lam.invoke(FunctionName="py-api")
+
+
+def test_lambda_runtime_crate_with_a_partial_client_context(lam):
+    """A Rust function built with the `lambda_runtime` crate (the orders example's analytics
+    binary, zipped as `bootstrap`). The crate exits when a client context's `client` lacks
+    any of its five fields: Eddy completes it, so this partial one works."""
+    import subprocess
+
+    root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+    subprocess.run(["cargo", "build", "--locked", "--quiet", "-p", "orders-analytics"], cwd=root, check=True)
+    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(root, "target"))
+    with open(os.path.join(target, "debug", "analytics"), "rb") as f:
+        binary = f.read()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        info = zipfile.ZipInfo("bootstrap")
+        info.external_attr = 0o755 << 16
+        info.compress_type = zipfile.ZIP_DEFLATED
+        z.writestr(info, binary)
+    lam.create_function(FunctionName="rust-fn", Runtime="provided.al2023", Role="arn:aws:iam::000000000000:role/lambda",
+                        Handler="bootstrap", Code={"ZipFile": buf.getvalue()}, Timeout=10)
+    context = base64.b64encode(json.dumps({"client": {"appTitle": "shop"}, "custom": {"k": "v"}}).encode()).decode()
+    r, body = invoke(lam, "rust-fn", {"detail": {"orderId": "o-1", "amount": 2.5}}, ClientContext=context, LogType="Tail")
+    assert "FunctionError" not in r, body
+    assert body == {"orderId": "o-1", "orders": 1, "totalCents": 250}
+    assert "analytics: order o-1" in base64.b64decode(r["LogResult"]).decode()
+    r, body = invoke(lam, "rust-fn", {"detail": {}})
+    assert r["FunctionError"] == "Unhandled"
+    assert body["errorType"] == "NotAnOrder"
+    # The same warm instance kept its count.
+    assert invoke(lam, "rust-fn", {"detail": {"orderId": "o-2", "amount": 1}})[1]["orders"] == 2

@@ -80,7 +80,13 @@ pub fn router() -> Router<AppState> {
         )
         .route("/2016-08-19/account-settings", get(account_settings))
         .route("/2016-08-19/account-settings/", get(account_settings))
+        // A 50 MB zip arrives base64-encoded in JSON; the engine applies Lambda's own
+        // limits (zip size, 6 MB / 1 MB payloads) with Lambda's errors.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_REQUEST))
 }
+
+/// The largest Lambda API request read: a 50 MB zip as base64 in a JSON document.
+const MAX_REQUEST: usize = 70 * 1024 * 1024;
 
 /// An error in Lambda's REST shape.
 pub(crate) struct LambdaError {
