@@ -684,16 +684,7 @@ async fn put_invoke_config(
     Path(given): Path<String>,
     body: Bytes,
 ) -> Result<Response> {
-    let function = name(&state.engine, &given)?;
-    let config = invoke_config_in(&body)?;
-    let stored = state
-        .engine
-        .set_event_invoke_config(&function, config, false)
-        .await?;
-    Ok(json_response(
-        StatusCode::OK,
-        &invoke_config_out(&state.engine, &function, &stored),
-    ))
+    set_invoke_config(&state, &given, &body, false).await
 }
 
 async fn update_invoke_config(
@@ -701,11 +692,21 @@ async fn update_invoke_config(
     Path(given): Path<String>,
     body: Bytes,
 ) -> Result<Response> {
-    let function = name(&state.engine, &given)?;
-    let config = invoke_config_in(&body)?;
+    set_invoke_config(&state, &given, &body, true).await
+}
+
+/// Put (replace) or Update (merge) FunctionEventInvokeConfig.
+async fn set_invoke_config(
+    state: &AppState,
+    given: &str,
+    body: &[u8],
+    merge: bool,
+) -> Result<Response> {
+    let function = name(&state.engine, given)?;
+    let config = invoke_config_in(body)?;
     let stored = state
         .engine
-        .set_event_invoke_config(&function, config, true)
+        .set_event_invoke_config(&function, config, merge)
         .await?;
     Ok(json_response(
         StatusCode::OK,
