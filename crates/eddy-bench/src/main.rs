@@ -9,6 +9,7 @@
 
 mod client;
 mod fsync;
+mod functions;
 mod latency;
 mod load;
 mod put_events;
@@ -54,6 +55,8 @@ enum Command {
     Sqs(sqs::SqsArgs),
     /// The disk's write + fdatasync latency in a directory.
     Fsync(fsync::FsyncArgs),
+    /// Lambda functions: warm invoke, invocations/s, cold start, PutEvents → handler start.
+    Functions(functions::FunctionsArgs),
 }
 
 fn run(cli: Cli) -> anyhow::Result<report::Report> {
@@ -71,6 +74,7 @@ fn run(cli: Cli) -> anyhow::Result<report::Report> {
             Command::Latency(args) => latency::run(args).await,
             Command::Sqs(args) => sqs::run(args).await,
             Command::Fsync(args) => fsync::run(args),
+            Command::Functions(args) => functions::run(args).await,
         }
     })
 }
