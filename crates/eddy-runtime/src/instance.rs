@@ -186,6 +186,15 @@ impl Instance {
             .map_err(|e| StartFailure::Unavailable(e.to_string()))?
             .port();
         let id = uuid::Uuid::new_v4().simple().to_string();
+        // The process runs in its code directory: paths into it must not be relative.
+        let spec = match std::path::absolute(&spec.code_dir) {
+            Ok(dir) if dir.as_os_str() != std::ffi::OsStr::new(&spec.code_dir) => {
+                let mut absolute = (*spec).clone();
+                absolute.code_dir = dir.display().to_string();
+                Arc::new(absolute)
+            }
+            _ => spec,
+        };
         let mut command = command_for(&spec, runtimes)?;
         command
             .env_clear()

@@ -147,7 +147,8 @@ impl Host {
     /// looks for the interpreters. Call inside a Tokio runtime (it starts the task that
     /// stops idle instances).
     pub fn new(config: HostConfig) -> std::io::Result<Host> {
-        let dir = config.work_dir.join("bootstrap");
+        // Instances run in their code directories: every path they are given is absolute.
+        let dir = std::path::absolute(config.work_dir.join("bootstrap"))?;
         std::fs::create_dir_all(&dir)?;
         let python_bootstrap = dir.join("eddy_python_bootstrap.py");
         let node_bootstrap = dir.join("eddy_node_bootstrap.js");

@@ -35,9 +35,12 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<Exit> {
     Ok(Exit::Ok)
 }
 
-async fn run(config: Config) -> anyhow::Result<()> {
+async fn run(mut config: Config) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
+    // Function code lives under it and instances run in other directories.
+    config.data_dir = std::path::absolute(&config.data_dir)
+        .with_context(|| format!("cannot resolve {}", config.data_dir.display()))?;
     let db = config.data_dir.join("eddy.db");
     let store = Sqlite::open(&db, config.durability)
         .with_context(|| format!("cannot open {}", db.display()))?;
