@@ -208,6 +208,43 @@ async fn limit_timeout_crash_and_init_errors() {
     host.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn minimum_warm_instances_start_by_themselves_and_idle_ones_stop() {
+    let Some((dir, host)) = setup() else { return };
+    let mut warm = spec(&dir.path().join("code"), "warm", "app.handler");
+    warm.min_warm = 1;
+    warm.idle_ms = 0;
+    host.deploy(warm);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while host.status("warm").map(|s| s.instances - s.starting) != Some(1) {
+        assert!(tokio::time::Instant::now() < deadline, "no warm instance");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // The first invocation finds it warm.
+    let first = host
+        .invoke("warm", call(serde_json::json!({})), false)
+        .await
+        .unwrap();
+    assert!(first.init_duration_ms.is_none(), "{}", first.log);
+    // Without a minimum, an instance idle past its idle time stops.
+    host.deploy(spec(&dir.path().join("code"), "cold", "app.handler"));
+    let mut cold = spec(&dir.path().join("code"), "cold", "app.handler");
+    cold.idle_ms = 50;
+    host.deploy(cold);
+    host.invoke("cold", call(serde_json::json!({})), false)
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while host.status("cold").map(|s| s.instances) != Some(0) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the idle instance did not stop"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    host.shutdown().await;
+}
+
 /// A temporary directory removed on drop (no extra dependency).
 mod tempdir {
     use std::path::{Path, PathBuf};
