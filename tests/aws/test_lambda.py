@@ -463,3 +463,33 @@ def test_lambda_runtime_crate_with_a_partial_client_context(lam):
     assert body["errorType"] == "NotAnOrder"
     # The same warm instance kept its count.
     assert invoke(lam, "rust-fn", {"detail": {"orderId": "o-2", "amount": 1}})[1]["orders"] == 2
+
+
+def test_permissions_and_tags(lam):
+    arn = create(lam, "py-perm", {"app.py": PY_APP}, Tags={"team": "a"})["FunctionArn"]
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.get_policy(FunctionName="py-perm")
+    rule_arn = "arn:aws:events:us-east-1:000000000000:rule/to-fn"
+    added = lam.add_permission(FunctionName="py-perm", StatementId="events", Action="lambda:InvokeFunction",
+                               Principal="events.amazonaws.com", SourceArn=rule_arn)
+    statement = json.loads(added["Statement"])
+    assert statement["Sid"] == "events" and statement["Principal"] == {"Service": "events.amazonaws.com"}
+    assert statement["Condition"]["ArnLike"]["AWS:SourceArn"] == rule_arn
+    assert statement["Resource"] == arn
+    with pytest.raises(lam.exceptions.ResourceConflictException):
+        lam.add_permission(FunctionName="py-perm", StatementId="events", Action="lambda:InvokeFunction",
+                           Principal="events.amazonaws.com")
+    policy = json.loads(lam.get_policy(FunctionName="py-perm")["Policy"])
+    assert [s["Sid"] for s in policy["Statement"]] == ["events"]
+    # A policy change does not restart the function's instances.
+    _, before = invoke(lam, "py-perm", {"action": "pid"})
+    lam.remove_permission(FunctionName="py-perm", StatementId="events")
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.remove_permission(FunctionName="py-perm", StatementId="events")
+    assert lam.list_tags(Resource=arn)["Tags"] == {"team": "a"}
+    lam.tag_resource(Resource=arn, Tags={"env": "dev", "team": "b"})
+    lam.untag_resource(Resource=arn, TagKeys=["team"])
+    assert lam.list_tags(Resource=arn)["Tags"] == {"env": "dev"}
+    assert lam.get_function(FunctionName="py-perm")["Tags"] == {"env": "dev"}
+    _, after = invoke(lam, "py-perm", {"action": "pid"})
+    assert before == after

@@ -193,6 +193,10 @@ pub struct FunctionDef {
     /// Its tags.
     #[serde(default)]
     pub tags: Tags,
+    /// Its resource-based policy's statements (AddPermission), kept and shown, not
+    /// enforced: there is no IAM here.
+    #[serde(default)]
+    pub policy: Vec<serde_json::Value>,
     /// When it was created, ms since the epoch.
     pub created_at: u64,
     /// When its code or configuration last changed.
@@ -523,6 +527,7 @@ impl Engine {
             event_invoke_config: None,
             dead_letter_arn: None,
             tags,
+            policy: Vec::new(),
             created_at: now,
             modified_at: now,
             revision_id: uuid::Uuid::new_v4().to_string(),
@@ -560,7 +565,7 @@ impl Engine {
         }
         self.update_function_code(name, code).await?;
         self.update_function_configuration(name, settings).await?;
-        self.change_function(name, move |def| {
+        self.change_function_metadata(name, move |def| {
             let changed = def.tags != tags;
             def.tags = tags;
             Ok(changed)
@@ -607,6 +612,25 @@ impl Engine {
         name: &str,
         change: impl FnOnce(&mut FunctionDef) -> Result<bool, Error>,
     ) -> Result<FunctionDef, Error> {
+        self.change_function_as(name, true, change).await
+    }
+
+    /// Changes what instances do not see (tags, the policy): no new revision, no
+    /// redeploy.
+    async fn change_function_metadata(
+        &self,
+        name: &str,
+        change: impl FnOnce(&mut FunctionDef) -> Result<bool, Error>,
+    ) -> Result<FunctionDef, Error> {
+        self.change_function_as(name, false, change).await
+    }
+
+    async fn change_function_as(
+        &self,
+        name: &str,
+        new_revision: bool,
+        change: impl FnOnce(&mut FunctionDef) -> Result<bool, Error>,
+    ) -> Result<FunctionDef, Error> {
         let now = self.now();
         let (def, op) = {
             let mut registry = self.write();
@@ -617,15 +641,83 @@ impl Engine {
             if !change(&mut next)? {
                 return Ok(next);
             }
-            next.modified_at = now;
-            next.revision_id = uuid::Uuid::new_v4().to_string();
+            if new_revision {
+                next.modified_at = now;
+                next.revision_id = uuid::Uuid::new_v4().to_string();
+            }
             *def = next.clone();
             let op = function_op(&next);
             (next, op)
         };
         self.inner.writer.commit(vec![op]).wait().await?;
-        self.deploy(&def);
+        if new_revision {
+            self.deploy(&def);
+        }
         Ok(def)
+    }
+
+    /// TagResource (`remove` empty) or UntagResource (`add` empty).
+    pub async fn tag_function(
+        &self,
+        name: &str,
+        add: Tags,
+        remove: Vec<String>,
+    ) -> Result<FunctionDef, Error> {
+        self.change_function_metadata(name, move |def| {
+            let before = def.tags.clone();
+            def.tags.extend(add);
+            for key in &remove {
+                def.tags.remove(key);
+            }
+            if def.tags.len() > 50 {
+                return Err(invalid("A function may have at most 50 tags."));
+            }
+            Ok(def.tags != before)
+        })
+        .await
+    }
+
+    /// AddPermission: adds a statement (its `Sid` must be new) to the function's policy.
+    pub async fn add_permission(
+        &self,
+        name: &str,
+        statement: serde_json::Value,
+    ) -> Result<FunctionDef, Error> {
+        let sid = statement
+            .get("Sid")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        self.change_function_metadata(name, move |def| {
+            if def.policy.iter().any(|s| s.get("Sid").and_then(serde_json::Value::as_str) == Some(sid.as_str())) {
+                return Err(Error::new(
+                    Kind::Conflict,
+                    "The statement id (sid) provided already exists. Please choose another statement id, or remove the existing statement.",
+                )
+                .with_code("ResourceConflictException"));
+            }
+            def.policy.push(statement);
+            Ok(true)
+        })
+        .await
+    }
+
+    /// RemovePermission.
+    pub async fn remove_permission(&self, name: &str, sid: &str) -> Result<FunctionDef, Error> {
+        let sid = sid.to_owned();
+        self.change_function_metadata(name, move |def| {
+            let before = def.policy.len();
+            def.policy
+                .retain(|s| s.get("Sid").and_then(serde_json::Value::as_str) != Some(sid.as_str()));
+            if def.policy.len() == before {
+                return Err(Error::not_found(format!(
+                    "Statement {sid} is not found in resource policy."
+                ))
+                .with_code("ResourceNotFoundException"));
+            }
+            Ok(true)
+        })
+        .await
     }
 
     /// GetFunction / GetFunctionConfiguration.

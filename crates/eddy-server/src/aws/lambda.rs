@@ -80,6 +80,18 @@ pub fn router() -> Router<AppState> {
         )
         .route("/2016-08-19/account-settings", get(account_settings))
         .route("/2016-08-19/account-settings/", get(account_settings))
+        .route(
+            "/2017-03-31/tags/{arn}",
+            get(list_tags).post(tag_resource).delete(untag_resource),
+        )
+        .route(
+            "/2015-03-31/functions/{name}/policy",
+            get(get_policy).post(add_permission),
+        )
+        .route(
+            "/2015-03-31/functions/{name}/policy/{sid}",
+            axum::routing::delete(remove_permission),
+        )
         // A 50 MB zip arrives base64-encoded in JSON; the engine applies Lambda's own
         // limits (zip size, 6 MB / 1 MB payloads) with Lambda's errors.
         .layer(axum::extract::DefaultBodyLimit::max(MAX_REQUEST))
@@ -946,4 +958,196 @@ async fn delete_mapping(
     let mut out = mapping_out(&state.engine, &def);
     out["State"] = "Deleting".into();
     Ok(json_response(StatusCode::ACCEPTED, &out))
+}
+
+/// The function a tagging request's resource ARN names.
+fn tagged_function(engine: &Engine, arn: &str) -> Result<String> {
+    if !arn.starts_with("arn:") {
+        return Err(LambdaError::invalid(format!(
+            "1 validation error detected: Value '{arn}' at 'resource' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*):lambda:.*"
+        )));
+    }
+    name(engine, arn)
+}
+
+async fn list_tags(State(state): State<AppState>, Path(arn): Path<String>) -> Result<Response> {
+    let def = state
+        .engine
+        .get_function(&tagged_function(&state.engine, &arn)?)?;
+    Ok(json_response(StatusCode::OK, &json!({ "Tags": def.tags })))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+struct TagsIn {
+    tags: BTreeMap<String, String>,
+}
+
+async fn tag_resource(
+    State(state): State<AppState>,
+    Path(arn): Path<String>,
+    body: Bytes,
+) -> Result<Response> {
+    let function = tagged_function(&state.engine, &arn)?;
+    let tags: TagsIn = decode(&body)?;
+    state
+        .engine
+        .tag_function(&function, tags.tags, Vec::new())
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn untag_resource(
+    State(state): State<AppState>,
+    Path(arn): Path<String>,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Result<Response> {
+    let function = tagged_function(&state.engine, &arn)?;
+    let keys: Vec<String> = query
+        .into_iter()
+        .filter(|(k, _)| k == "tagKeys")
+        .map(|(_, v)| v)
+        .collect();
+    state
+        .engine
+        .tag_function(&function, BTreeMap::new(), keys)
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+struct PermissionIn {
+    statement_id: Option<String>,
+    action: Option<String>,
+    principal: Option<String>,
+    source_arn: Option<String>,
+    source_account: Option<String>,
+    event_source_token: Option<String>,
+    principal_org_i_d: Option<String>,
+    function_url_auth_type: Option<String>,
+    revision_id: Option<String>,
+}
+
+/// The policy statement AddPermission stores, as Lambda writes it.
+fn statement(arn: &str, p: PermissionIn) -> Result<Value> {
+    let required = |field: Option<String>, name: &str| {
+        field
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| LambdaError::invalid(format!("{name} must not be null or empty")))
+    };
+    let sid = required(p.statement_id, "StatementId")?;
+    if sid.len() > 100
+        || !sid
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(LambdaError::invalid(format!(
+            "1 validation error detected: Value '{sid}' at 'statementId' failed to satisfy constraint: Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)"
+        )));
+    }
+    let action = required(p.action, "Action")?;
+    if !(action == "*" || action.starts_with("lambda:")) {
+        return Err(LambdaError::invalid(format!(
+            "1 validation error detected: Value '{action}' at 'action' failed to satisfy constraint: Member must satisfy regular expression pattern: (lambda:[*]|lambda:[a-zA-Z]+|[*])"
+        )));
+    }
+    let principal = required(p.principal, "Principal")?;
+    let principal = if principal == "*" {
+        json!("*")
+    } else if principal.ends_with(".amazonaws.com") || principal.ends_with(".com") {
+        json!({ "Service": principal })
+    } else if principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()) {
+        json!({ "AWS": format!("arn:aws:iam::{principal}:root") })
+    } else {
+        json!({ "AWS": principal })
+    };
+    let mut condition = serde_json::Map::new();
+    if let Some(source) = p.source_arn {
+        condition.insert("ArnLike".into(), json!({ "AWS:SourceArn": source }));
+    }
+    let mut equals = serde_json::Map::new();
+    if let Some(account) = p.source_account {
+        equals.insert("AWS:SourceAccount".into(), json!(account));
+    }
+    if let Some(token) = p.event_source_token {
+        equals.insert("lambda:EventSourceToken".into(), json!(token));
+    }
+    if let Some(org) = p.principal_org_i_d {
+        equals.insert("aws:PrincipalOrgID".into(), json!(org));
+    }
+    if let Some(auth) = p.function_url_auth_type {
+        equals.insert("lambda:FunctionUrlAuthType".into(), json!(auth));
+    }
+    if !equals.is_empty() {
+        condition.insert("StringEquals".into(), Value::Object(equals));
+    }
+    let mut out = json!({
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": principal,
+        "Action": action,
+        "Resource": arn,
+    });
+    if !condition.is_empty() {
+        out["Condition"] = Value::Object(condition);
+    }
+    Ok(out)
+}
+
+async fn add_permission(
+    State(state): State<AppState>,
+    Path(given): Path<String>,
+    body: Bytes,
+) -> Result<Response> {
+    let function = name(&state.engine, &given)?;
+    let input: PermissionIn = decode(&body)?;
+    let current = state.engine.get_function(&function)?;
+    if let Some(expected) = &input.revision_id {
+        if *expected != current.revision_id {
+            return Err(LambdaError::new(
+                StatusCode::PRECONDITION_FAILED,
+                "PreconditionFailedException",
+                "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
+            ));
+        }
+    }
+    let statement = statement(&state.engine.function_arn(&function), input)?;
+    state
+        .engine
+        .add_permission(&function, statement.clone())
+        .await?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        &json!({ "Statement": statement.to_string() }),
+    ))
+}
+
+async fn get_policy(State(state): State<AppState>, Path(given): Path<String>) -> Result<Response> {
+    let def = state.engine.get_function(&name(&state.engine, &given)?)?;
+    if def.policy.is_empty() {
+        return Err(LambdaError::new(
+            StatusCode::NOT_FOUND,
+            "ResourceNotFoundException",
+            "The resource you requested does not exist.",
+        ));
+    }
+    let policy = json!({
+        "Version": "2012-10-17",
+        "Id": "default",
+        "Statement": def.policy,
+    });
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "Policy": policy.to_string(), "RevisionId": def.revision_id }),
+    ))
+}
+
+async fn remove_permission(
+    State(state): State<AppState>,
+    Path((given, sid)): Path<(String, String)>,
+) -> Result<Response> {
+    let function = name(&state.engine, &given)?;
+    state.engine.remove_permission(&function, &sid).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
