@@ -5,6 +5,33 @@ use md5::{Digest, Md5};
 
 use crate::message::{AttributeValue, MessageAttribute};
 
+/// The digests `SendMessage` returns for a message, computed from what the producer sent
+/// (only callers that answer a producer need them: a rule's queue target does not).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendDigests {
+    /// `MD5OfMessageBody`.
+    pub md5_of_body: String,
+    /// `MD5OfMessageAttributes`, when there are attributes.
+    pub md5_of_message_attributes: Option<String>,
+    /// `MD5OfMessageSystemAttributes`, when there are system attributes.
+    pub md5_of_message_system_attributes: Option<String>,
+}
+
+impl SendDigests {
+    /// The digests of a body and its attributes.
+    pub fn of(
+        body: &str,
+        attributes: &[MessageAttribute],
+        system_attributes: &[MessageAttribute],
+    ) -> SendDigests {
+        SendDigests {
+            md5_of_body: md5_of_body(body),
+            md5_of_message_attributes: md5_of_attributes(attributes),
+            md5_of_message_system_attributes: md5_of_attributes(system_attributes),
+        }
+    }
+}
+
 /// MD5 of the body's UTF-8 bytes, lowercase hex (`MD5OfMessageBody` / `MD5OfBody`).
 pub fn md5_of_body(body: &str) -> String {
     hex::encode(Md5::digest(body.as_bytes()))

@@ -29,7 +29,7 @@
 //!         now,
 //!     )
 //!     .expect("a valid message");
-//! assert_eq!(sent.md5_of_body, "fafb00f5732ab283681e124bf8747ed1");
+//! assert!(!sent.duplicate);
 //! // The engine persists the `Put`, then commits the send.
 //! assert!(matches!(queue.take_changes().as_slice(), [Change::Put(_)]));
 //! queue.commit_send(sent.seq);
@@ -54,7 +54,7 @@ mod receipt;
 mod select;
 
 pub use config::{DeduplicationScope, FifoThroughputLimit, QueueConfig, RedrivePolicy};
-pub use digest::{md5_of_attribute_refs, md5_of_attributes, md5_of_body, sha256_hex};
+pub use digest::{md5_of_attribute_refs, md5_of_attributes, md5_of_body, sha256_hex, SendDigests};
 pub use error::Error;
 pub use message::{
     AttributeValue, MessageAttribute, Millis, NewMessage, Sent, StoredMessage,

@@ -73,12 +73,6 @@ pub struct Sent {
     pub seq: u64,
     /// The message id; for a duplicate, the first message's.
     pub message_id: String,
-    /// `MD5OfMessageBody`.
-    pub md5_of_body: String,
-    /// `MD5OfMessageAttributes`, when there are attributes.
-    pub md5_of_message_attributes: Option<String>,
-    /// `MD5OfMessageSystemAttributes`, when there are system attributes.
-    pub md5_of_message_system_attributes: Option<String>,
     /// `SequenceNumber` (FIFO queues).
     pub sequence_number: Option<String>,
     /// Whether this was a duplicate within the deduplication interval (nothing was added).

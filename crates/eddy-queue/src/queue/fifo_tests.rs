@@ -351,7 +351,7 @@ fn fifo_restore_keeps_groups_blocked_and_dedup_ids() {
     send(&mut q, gmsg("a2", "A"), T0);
     send(&mut q, gmsg("b1", "B"), T0);
     recv(&mut q, 1, T0);
-    let stored: Vec<StoredMessage> = q.slots.values().cloned().collect();
+    let stored: Vec<StoredMessage> = q.slots.values().map(|m| StoredMessage::clone(m)).collect();
     let mut back = fifo();
     back.restore(stored, T0 + SEC);
     assert_eq!(ids(&recv(&mut back, 10, T0 + SEC)), ["b1"]);

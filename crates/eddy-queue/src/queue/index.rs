@@ -60,7 +60,7 @@ impl Queue {
     }
 
     /// Adds a message to the committed set and its indexes (no change is recorded).
-    pub(super) fn insert_committed(&mut self, m: StoredMessage, now: Millis) {
+    pub(super) fn insert_committed(&mut self, m: Box<StoredMessage>, now: Millis) {
         let seq = m.seq;
         self.by_sent.insert((m.sent_at, seq));
         let gid = self.config.fifo.then(|| group_key(&m).to_string());
@@ -107,7 +107,7 @@ impl Queue {
     /// refresh its group afterwards.
     pub(super) fn detach(&mut self, seq: u64) -> Option<StoredMessage> {
         self.unplace(seq);
-        let m = self.slots.remove(&seq)?;
+        let m = *self.slots.remove(&seq)?;
         self.by_sent.remove(&(m.sent_at, seq));
         if self.config.fifo {
             if let Some(g) = self.groups.get_mut(group_key(&m)) {

@@ -18,7 +18,7 @@ pub use dedup::DEDUPLICATION_WINDOW;
 pub use receive::{Receive, ReceiveRequest, Received};
 
 use crate::config::{DeduplicationScope, QueueConfig};
-use crate::digest::{md5_of_attributes, md5_of_body, sha256_hex};
+use crate::digest::sha256_hex;
 use crate::message::{self, Millis, NewMessage, Sent, StoredMessage};
 use crate::receipt::Receipt;
 use crate::Error;
@@ -73,10 +73,11 @@ pub struct Queue {
     next_seq: u64,
     /// The latest `now` seen (for `commit_send`, which is given none).
     clock: Millis,
-    /// Committed messages.
-    slots: HashMap<u64, StoredMessage>,
+    /// Committed messages. Boxed: a backlog of millions makes the table grow by doubling,
+    /// and moving 16-byte entries instead of whole messages keeps that cheap.
+    slots: HashMap<u64, Box<StoredMessage>>,
     /// Sent but not yet committed.
-    pending: HashMap<u64, StoredMessage>,
+    pending: HashMap<u64, Box<StoredMessage>>,
     /// Standard queues: visible messages by seq.
     ready: BTreeSet<u64>,
     /// Delayed and in-flight messages by `(visible_at, seq)`.
@@ -151,7 +152,7 @@ impl Queue {
                     }
                 }
             }
-            self.insert_committed(m, now);
+            self.insert_committed(Box::new(m), now);
         }
     }
 
@@ -162,9 +163,6 @@ impl Queue {
     pub fn send(&mut self, msg: NewMessage, now: Millis) -> Result<Sent, Error> {
         self.clock = self.clock.max(now);
         let dedup_id = self.check_send(&msg)?;
-        let md5_of_body = md5_of_body(&msg.body);
-        let md5_of_message_attributes = md5_of_attributes(&msg.attributes);
-        let md5_of_message_system_attributes = md5_of_attributes(&msg.system_attributes);
         let key = dedup_id
             .as_ref()
             .map(|id| self.dedup_key(msg.group_id.as_deref(), id));
@@ -173,9 +171,6 @@ impl Queue {
                 return Ok(Sent {
                     seq: o.seq,
                     message_id: o.message_id.clone(),
-                    md5_of_body,
-                    md5_of_message_attributes,
-                    md5_of_message_system_attributes,
                     sequence_number: o.sequence_number.clone(),
                     duplicate: true,
                 });
@@ -211,14 +206,11 @@ impl Queue {
         let sent = Sent {
             seq,
             message_id: stored.message_id.clone(),
-            md5_of_body,
-            md5_of_message_attributes,
-            md5_of_message_system_attributes,
             sequence_number,
             duplicate: false,
         };
         self.changes.push(Change::Put(stored.clone()));
-        self.pending.insert(seq, stored);
+        self.pending.insert(seq, Box::new(stored));
         Ok(sent)
     }
 
@@ -510,7 +502,7 @@ impl Queue {
             msg.group_id = Some(String::new());
         }
         self.changes.push(Change::Put(msg.clone()));
-        self.insert_committed(msg, now);
+        self.insert_committed(Box::new(msg), now);
         seq
     }
 

@@ -209,7 +209,7 @@ impl Queue {
             receipt_handle: receipt.encode(&self.name),
             md5_of_body: md5_of_body(&m.body),
             md5_of_message_attributes: md5_of_attributes(&m.attributes),
-            message: m.clone(),
+            message: StoredMessage::clone(m),
         })
     }
 

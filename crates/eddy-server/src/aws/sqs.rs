@@ -7,7 +7,7 @@ use eddy_engine::queues::{QueueInfo, SendInput};
 use eddy_engine::resources::Tags;
 use eddy_engine::{Engine, Error, Kind};
 use eddy_model::names::QueueName;
-use eddy_queue::{AttributeValue, MessageAttribute, ReceiveRequest, Received, Sent};
+use eddy_queue::{AttributeValue, MessageAttribute, ReceiveRequest, Received, SendDigests, Sent};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -227,12 +227,13 @@ async fn run(engine: &Engine, host: &str, operation: &str, body: &[u8]) -> Resul
             let req: SendMessage = decode(body, serialization)?;
             let name = queue_of(&req.queue_url)?;
             let input = send_input(req.entry)?;
+            let digests = digests(&input);
             let results = engine
                 .send_messages(&name, vec![input])
                 .await
                 .map_err(error)?;
             let sent = only(results)?;
-            Ok(sent_out(&sent, None))
+            Ok(sent_out(&sent, &digests, None))
         }
         "SendMessageBatch" => {
             let req: SendMessageBatch = decode(body, serialization)?;
@@ -269,11 +270,12 @@ async fn run(engine: &Engine, host: &str, operation: &str, body: &[u8]) -> Resul
                     }
                 }
             }
+            let digests: Vec<SendDigests> = inputs.iter().map(digests).collect();
             let results = engine.send_messages(&name, inputs).await.map_err(error)?;
             let mut successful = Vec::new();
-            for (id, result) in order.iter().zip(results) {
+            for ((id, result), digests) in order.iter().zip(results).zip(&digests) {
                 match result {
-                    Ok(sent) => successful.push(sent_out(&sent, Some(id))),
+                    Ok(sent) => successful.push(sent_out(&sent, digests, Some(id))),
                     Err(err) => failed.push(failed_entry(
                         id,
                         err.code.unwrap_or("InvalidParameterValue"),
@@ -561,15 +563,20 @@ fn batch_out(ids: &[&str], results: Vec<Result<(), Error>>) -> Value {
     json!({ "Successful": successful, "Failed": failed })
 }
 
-fn sent_out(sent: &Sent, id: Option<&str>) -> Value {
-    let mut out = json!({ "MessageId": sent.message_id, "MD5OfMessageBody": sent.md5_of_body });
+/// The digests SendMessage returns, of what the producer sent.
+fn digests(input: &SendInput) -> SendDigests {
+    SendDigests::of(&input.body, &input.attributes, &input.system_attributes)
+}
+
+fn sent_out(sent: &Sent, digests: &SendDigests, id: Option<&str>) -> Value {
+    let mut out = json!({ "MessageId": sent.message_id, "MD5OfMessageBody": digests.md5_of_body });
     if let Some(id) = id {
         out["Id"] = json!(id);
     }
-    if let Some(md5) = &sent.md5_of_message_attributes {
+    if let Some(md5) = &digests.md5_of_message_attributes {
         out["MD5OfMessageAttributes"] = json!(md5);
     }
-    if let Some(md5) = &sent.md5_of_message_system_attributes {
+    if let Some(md5) = &digests.md5_of_message_system_attributes {
         out["MD5OfMessageSystemAttributes"] = json!(md5);
     }
     if let Some(seq) = &sent.sequence_number {
