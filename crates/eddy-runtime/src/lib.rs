@@ -72,11 +72,12 @@ pub struct Interpreter {
 /// What a function's instances are doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct FunctionStatus {
-    /// Processes alive, starting ones included.
+    /// Processes alive, those still in their init included (an instance whose process
+    /// is not yet spawned is counted only in `starting`).
     pub instances: u32,
     /// Running an invocation.
     pub busy: u32,
-    /// Starting.
+    /// Being spawned or in their init.
     pub starting: u32,
 }
 

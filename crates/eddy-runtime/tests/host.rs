@@ -216,7 +216,9 @@ async fn minimum_warm_instances_start_by_themselves_and_idle_ones_stop() {
     warm.idle_ms = 0;
     host.deploy(warm);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while host.status("warm").map(|s| s.instances - s.starting) != Some(1) {
+    // Warm: one process, its init done and the instance back in the idle set.
+    let idle = |s: eddy_runtime::FunctionStatus| s.instances == 1 && s.starting == 0 && s.busy == 0;
+    while !host.status("warm").is_some_and(idle) {
         assert!(tokio::time::Instant::now() < deadline, "no warm instance");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
