@@ -358,19 +358,13 @@ pub(crate) fn scan_number(s: &[u8], start: usize) -> Option<usize> {
     }
     match s.get(i) {
         Some(b'0') => i += 1,
-        Some(b'1'..=b'9') => {
-            while let Some(b'0'..=b'9') = s.get(i) {
-                i += 1;
-            }
-        }
+        Some(b'1'..=b'9') => i = crate::digits::digit_run_end(s, i + 1),
         _ => return None,
     }
     if s.get(i) == Some(&b'.') {
         i += 1;
         let digits = i;
-        while let Some(b'0'..=b'9') = s.get(i) {
-            i += 1;
-        }
+        i = crate::digits::digit_run_end(s, i);
         if i == digits {
             return None;
         }

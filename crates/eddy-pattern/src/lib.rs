@@ -14,6 +14,7 @@
 #![deny(missing_docs)]
 
 pub mod cidr;
+mod digits;
 pub mod json;
 pub mod matcher;
 pub mod pattern;

@@ -93,20 +93,27 @@ impl Default for FieldIndex {
     }
 }
 
-/// A number's value to within a relative 1e-15, from its text (as `json::scan_number`
-/// accepts it) without a full parse; `None` for forms it leaves to the parse (exponents,
-/// more than 22 decimals).
-pub(crate) fn approx_number(t: &[u8]) -> Option<f64> {
+/// A number's value read from its first ten significant digits (the rest dropped), from
+/// its text (as `json::scan_number` accepts it) without a full parse: within a relative
+/// 1e-9, or `None` for forms it leaves to the parse (exponents, scales beyond 1e±22).
+/// Enough to tell that a number is far from every number a field's tests name.
+pub(crate) fn rough_number(t: &[u8]) -> Option<f64> {
+    leading_digits_value(t, 10)
+}
+
+fn leading_digits_value(t: &[u8], significant: u32) -> Option<f64> {
     const POW10: [f64; 23] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
         1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ];
+    const NEG_POW10: [f64; 23] = [
+        1e0, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-11, 1e-12, 1e-13,
+        1e-14, 1e-15, 1e-16, 1e-17, 1e-18, 1e-19, 1e-20, 1e-21, 1e-22,
     ];
     let (negative, t) = match t.split_first() {
         Some((b'-', rest)) => (true, rest),
         _ => (false, t),
     };
-    // Up to 19 significant digits, exact in a u64; later digits change the value by less
-    // than 1e-18 of it.
     let mut mantissa = 0u64;
     let mut digits = 0;
     let mut exponent = 0i32;
@@ -114,7 +121,7 @@ pub(crate) fn approx_number(t: &[u8]) -> Option<f64> {
     for &b in t {
         match b {
             b'0'..=b'9' => {
-                if digits < 19 {
+                if digits < significant {
                     mantissa = mantissa * 10 + u64::from(b - b'0');
                     if mantissa != 0 {
                         digits += 1;
@@ -124,15 +131,26 @@ pub(crate) fn approx_number(t: &[u8]) -> Option<f64> {
                     }
                 } else if !fraction {
                     exponent += 1;
+                } else {
+                    // The rest of the fraction cannot matter; an exponent may follow.
+                    if t.iter().any(|&c| c == b'e' || c == b'E') {
+                        return None;
+                    }
+                    break;
                 }
             }
             b'.' if !fraction => fraction = true,
             _ => return None,
         }
     }
-    let scale = *POW10.get(exponent.unsigned_abs() as usize)?;
+    // Multiplying by an inexact 1e-k (within half an ulp) keeps the result within 1e-15
+    // and costs a fraction of a division.
     let v = mantissa as f64;
-    let v = if exponent >= 0 { v * scale } else { v / scale };
+    let v = if exponent >= 0 {
+        v * *POW10.get(exponent as usize)?
+    } else {
+        v * *NEG_POW10.get(exponent.unsigned_abs() as usize)?
+    };
     Some(if negative { -v } else { v })
 }
 
@@ -386,25 +404,43 @@ impl FieldIndex {
         self.num_hi = self.num_hi.max(x);
     }
 
-    /// Whether a number within a relative 1e-15 of `approx` is surely equal to no number
-    /// a test here compares with and inside no range: then no test needs its exact value
-    /// ([`FieldIndex::matches_far_number`]).
+    /// Whether a number (its text, as `json::scan_number` accepts it) surely equals no
+    /// number a test here compares with and lies inside no range: then no test needs its
+    /// exact value ([`FieldIndex::matches_far_number`]). The text is read no further than
+    /// needed: a sign that no test's number has decides at once, else the first ten
+    /// significant digits.
     #[inline]
-    pub(crate) fn far_from_numbers(&self, approx: f64) -> bool {
-        let margin = approx.abs() * 1e-9;
-        self.open_ranges == 0 && (approx + margin < self.num_lo || approx - margin > self.num_hi)
+    pub(crate) fn far_from_number_text(&self, t: &[u8]) -> bool {
+        if self.open_ranges != 0 {
+            return false;
+        }
+        match t.first() {
+            Some(b'-') if self.num_lo > 0.0 => return true,
+            Some(b'0'..=b'9') if self.num_hi < 0.0 => return true,
+            _ => {}
+        }
+        match rough_number(t) {
+            Some(a) => {
+                // `rough_number` is within 1e-9 of the value: twice that keeps clear.
+                let margin = a.abs() * 2e-8;
+                a + margin < self.num_lo || a - margin > self.num_hi
+            }
+            None => false,
+        }
     }
 
-    /// [`FieldIndex::matches`] for a number (`text`) that is [`far_from_numbers`]: it
+    /// [`FieldIndex::matches`] for a number (`text`) that is [`far_from_number_text`]: it
     /// equals no number by value and lies in no range, so only what does not depend on
     /// its value is left.
     ///
-    /// [`far_from_numbers`]: FieldIndex::far_from_numbers
+    /// [`far_from_number_text`]: FieldIndex::far_from_number_text
     pub(crate) fn matches_far_number(&self, text: &[u8], mut hit: impl FnMut(SlotId)) {
         self.any.iter().for_each(|&s| hit(s));
         if self.wants_number > 0 {
-            if let Some(v) = self.exact_num_text.get(text) {
-                v.as_slice().iter().for_each(|&s| hit(s));
+            if !self.exact_num_text.is_empty() {
+                if let Some(v) = self.exact_num_text.get(text) {
+                    v.as_slice().iter().for_each(|&s| hit(s));
+                }
             }
             if !self.but_values.is_empty() {
                 let excluded = self.but_num_text.get(text);
@@ -621,9 +657,9 @@ impl FieldIndex {
 mod tests {
     use super::*;
 
-    /// The quick reading of a number is within a relative 1e-15 of its value, or declines.
+    /// The quick reading of a number is within a relative 1e-9 of its value, or declines.
     #[test]
-    fn approx_number_is_close_or_declines() {
+    fn rough_number_is_close_or_declines() {
         let cases = [
             "0",
             "-0",
@@ -642,12 +678,14 @@ mod tests {
             "9007199254740993",
             "0.30000000000000004",
             "1000000000000000000000000",
+            "1.2345678901234567e5",
+            "-37.80780792169409e-2",
         ];
         for t in cases {
             let exact: f64 = t.parse().expect("a number");
-            match approx_number(t.as_bytes()) {
+            match rough_number(t.as_bytes()) {
                 Some(a) => assert!(
-                    (a - exact).abs() <= exact.abs() * 1e-15,
+                    (a - exact).abs() <= exact.abs() * 1e-9,
                     "{t}: {a} vs {exact}"
                 ),
                 None => assert!(t.contains('e') || t.len() > 22, "{t}: declined"),
@@ -662,11 +700,39 @@ mod tests {
             let frac = (x >> 20) % 100_000_000_000_000;
             let t = format!("{}{int}.{frac:014}", if x & 1 == 1 { "-" } else { "" });
             let exact: f64 = t.parse().expect("a number");
-            let a = approx_number(t.as_bytes()).expect("a plain decimal");
+            let a = rough_number(t.as_bytes()).expect("a plain decimal");
             assert!(
-                (a - exact).abs() <= exact.abs() * 1e-15,
+                (a - exact).abs() <= exact.abs() * 1e-9,
                 "{t}: {a} vs {exact}"
             );
+        }
+        // Any length, leading zeros, the point anywhere: eight-digit chunks cut everywhere.
+        for _ in 0..50_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = 1 + (x % 30) as usize;
+            let zeros = ((x >> 8) % 12) as usize;
+            let mut t: String = (0..len)
+                .map(|k| {
+                    if k < zeros {
+                        '0'
+                    } else {
+                        char::from(b'0' + ((x >> (k % 50)) % 10) as u8)
+                    }
+                })
+                .collect();
+            let point = ((x >> 16) % (len as u64 + 1)) as usize;
+            if point > 0 && point < len {
+                t.insert(point, '.');
+            }
+            let exact: f64 = t.parse().expect("a number");
+            if let Some(a) = rough_number(t.as_bytes()) {
+                assert!(
+                    (a - exact).abs() <= exact.abs() * 1e-9,
+                    "{t}: {a} vs {exact}"
+                );
+            }
         }
     }
 

@@ -155,6 +155,9 @@ pub struct Matcher<K> {
     live_slots: usize,
     paths: FxHashMap<String, PathId>,
     fields: Vec<FieldIndex>,
+    /// Per path, how many indexed branches may read its leaves when checked (all but
+    /// those selected through their only field): a path none reads is not recorded.
+    recorded: Vec<u32>,
     trie: Trie,
     /// Branches with no field that needs a hit: checked on every event.
     always: Vec<BranchId>,
@@ -241,6 +244,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             live_slots: 0,
             paths: FxHashMap::default(),
             fields: Vec::new(),
+            recorded: Vec::new(),
             trie: Trie::new(),
             always: Vec::new(),
             shared: FxHashMap::default(),
@@ -374,8 +378,13 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             .map(|(j, _)| j);
         self.branches[b as usize].key = key;
         self.slim[b as usize].key = key.map_or(NO_KEY, |j| j as u32);
-        self.slim[b as usize].only_key =
-            self.branches[b as usize].fields.len() == 1 && key == Some(0);
+        let only_key = self.branches[b as usize].fields.len() == 1 && key == Some(0);
+        self.slim[b as usize].only_key = only_key;
+        if !only_key {
+            for &(path, _) in &self.branches[b as usize].fields {
+                self.recorded[path as usize] += 1;
+            }
+        }
         match key {
             Some(j) => {
                 let path = self.branches[b as usize].fields[j].0;
@@ -389,6 +398,11 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
 
     /// Takes a branch out of the indexes.
     fn unindex_branch(&mut self, b: BranchId, tests: &[Field]) {
+        if !self.slim[b as usize].only_key {
+            for &(path, _) in &self.branches[b as usize].fields {
+                self.recorded[path as usize] -= 1;
+            }
+        }
         self.slim[b as usize].only_key = false;
         self.slim[b as usize].key = NO_KEY;
         match self.branches[b as usize].key.take() {
@@ -460,6 +474,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         }
         let p = self.fields.len() as PathId;
         self.fields.push(FieldIndex::default());
+        self.recorded.push(0);
         self.paths.insert(path.to_owned(), p);
         self.trie.insert(path, p);
         p
@@ -788,6 +803,23 @@ impl Scratch {
     }
 }
 
+impl Scratch {
+    /// A test of branch `b`'s key field passed: it is a candidate; `free` when the leaf
+    /// is outside any array.
+    #[inline]
+    fn note(&mut self, b: BranchId, free: bool) {
+        let gen = self.gen;
+        let stamp = &mut self.branch_stamp[b as usize];
+        if stamp[0] != gen {
+            stamp[0] = gen;
+            self.candidates.push(b);
+        }
+        if free {
+            stamp[1] = gen;
+        }
+    }
+}
+
 fn grow(v: &mut Vec<u32>, n: usize) {
     if v.len() < n {
         v.resize(n, 0);
@@ -808,6 +840,16 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
         if first {
             s.path_stamp[p] = s.gen;
             s.path_head[p] = NONE;
+        }
+        let field = &self.m.fields[p];
+        if let RawLeaf::Num(t) = raw {
+            // The common number: on a path no candidate check reads, and far from every
+            // number its tests name (coordinates, say): only tests that pass any number
+            // far from theirs can select a branch.
+            if self.m.recorded[p] == 0 && (field.is_empty() || field.far_from_number_text(t)) {
+                field.matches_far_number(t, |b| s.note(b, trail.is_empty()));
+                return first;
+            }
         }
         let offset = |bytes: &[u8]| (bytes.as_ptr() as usize - self.event.as_ptr() as usize) as u32;
         // A string borrowed from the event, checked as UTF-8 once here.
@@ -843,22 +885,22 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
             RawLeaf::False => (LeafKind::False, (0, 0), false),
             RawLeaf::Null => (LeafKind::Null, (0, 0), false),
         };
-        let trail_ref = if trail.is_empty() {
+        let record = self.m.recorded[p] != 0;
+        let trail_ref = if trail.is_empty() || !record {
             (0, 0)
         } else {
             let start = s.trails.len() as u32;
             s.trails.extend_from_slice(trail);
             (start, trail.len() as u32)
         };
-        let field = &self.m.fields[p];
         // A number's exact value costs a parse: read it only when some test of the path
         // may need it, else leave it to `LeafRec::leaf` (checking a candidate).
         let mut far_number = false;
         if let RawLeaf::Num(t) = raw {
             if !field.is_empty() {
-                match field::approx_number(t) {
-                    Some(a) if field.far_from_numbers(a) => far_number = true,
-                    _ => {
+                match field.far_from_number_text(t) {
+                    true => far_number = true,
+                    false => {
                         number = std::str::from_utf8(t)
                             .ok()
                             .and_then(|t| t.parse().ok())
@@ -877,8 +919,10 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
             trail: trail_ref,
             next: s.path_head[p],
         };
-        s.path_head[p] = s.leaves.len() as u32;
-        s.leaves.push(rec);
+        if record {
+            s.path_head[p] = s.leaves.len() as u32;
+            s.leaves.push(rec);
+        }
         if self.m.value_bits && kind == LeafKind::String {
             s.values |= value_bit(path, rec.bytes(self.event, &s.arena));
         }
@@ -897,16 +941,7 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
             field.matches(&leaf, |b| buf.push(b));
         }
         for &b in &buf {
-            let bi = b as usize;
-            let gen = s.gen;
-            let stamp = &mut s.branch_stamp[bi];
-            if stamp[0] != gen {
-                stamp[0] = gen;
-                s.candidates.push(b);
-            }
-            if trail.is_empty() {
-                stamp[1] = gen;
-            }
+            s.note(b, trail.is_empty());
         }
         s.hit_buf = buf;
         first
