@@ -481,7 +481,7 @@ impl FieldIndex {
     pub(crate) fn matches(&self, leaf: &Leaf<'_>, mut hit: impl FnMut(SlotId)) {
         self.any.iter().for_each(|&s| hit(s));
         match *leaf {
-            Leaf::String(s) => self.match_str(leaf, s, &mut hit),
+            Leaf::String(s) => self.match_text(s.as_bytes(), &mut hit),
             Leaf::Number(x, text) => {
                 if self.wants_number > 0 {
                     if !self.numeric.is_empty() {
@@ -532,11 +532,19 @@ impl FieldIndex {
         }
     }
 
-    fn match_str(&self, leaf: &Leaf<'_>, s: &str, hit: &mut impl FnMut(SlotId)) {
-        if let Some(v) = self.exact_str.get(s.as_bytes()) {
+    /// [`FieldIndex::matches`] for a string leaf given as its bytes, which are UTF-8 (the
+    /// caller has checked): most tests read bytes, and the few that want a `str` get one
+    /// only when the field has them.
+    pub(crate) fn matches_utf8(&self, bytes: &[u8], mut hit: impl FnMut(SlotId)) {
+        self.any.iter().for_each(|&s| hit(s));
+        self.match_text(bytes, &mut hit);
+    }
+
+    fn match_text(&self, bytes: &[u8], hit: &mut impl FnMut(SlotId)) {
+        let text = || std::str::from_utf8(bytes).unwrap_or_default();
+        if let Some(v) = self.exact_str.get(bytes) {
             v.as_slice().iter().for_each(|&s| hit(s));
         }
-        let bytes = s.as_bytes();
         if !self.prefix.is_empty() {
             self.prefix.prefixes_of(bytes, |&s| hit(s));
         }
@@ -547,13 +555,13 @@ impl FieldIndex {
             // Short ASCII values (most of them) are folded on the stack.
             let mut buf = [0u8; 64];
             let owned;
-            let folded: &[u8] = if s.len() <= buf.len() && s.is_ascii() {
-                let b = &mut buf[..s.len()];
+            let folded: &[u8] = if bytes.len() <= buf.len() && bytes.is_ascii() {
+                let b = &mut buf[..bytes.len()];
                 b.copy_from_slice(bytes);
                 b.make_ascii_lowercase();
                 b
             } else {
-                owned = fold_case(s);
+                owned = fold_case(text());
                 owned.as_bytes()
             };
             if let Some(v) = self.equals_ic.get(folded) {
@@ -567,7 +575,7 @@ impl FieldIndex {
             self.wildcard_head.prefixes_of(bytes, |g| {
                 if bytes.len() >= g.ends
                     && bytes.ends_with(g.other.as_bytes())
-                    && (g.simple || g.wildcard.matches(s))
+                    && (g.simple || g.wildcard.matches(text()))
                 {
                     hit(g.slot)
                 }
@@ -577,19 +585,19 @@ impl FieldIndex {
             self.wildcard_tail.suffixes_of(bytes, |g| {
                 if bytes.len() >= g.ends
                     && bytes.starts_with(g.other.as_bytes())
-                    && (g.simple || g.wildcard.matches(s))
+                    && (g.simple || g.wildcard.matches(text()))
                 {
                     hit(g.slot)
                 }
             });
         }
         for (w, slot) in &self.wildcard_rest {
-            if w.matches(s) {
+            if w.matches(text()) {
                 hit(*slot);
             }
         }
         if !self.cidr.is_empty() {
-            if let Some(ip) = cidr::parse_ip(s) {
+            if let Some(ip) = cidr::parse_ip(text()) {
                 let (v6, max) = match ip {
                     std::net::IpAddr::V4(_) => (false, 32),
                     std::net::IpAddr::V6(_) => (true, 128),
@@ -606,13 +614,13 @@ impl FieldIndex {
         }
         if !self.but_values.is_empty() {
             self.hit_but_values(
-                self.but_str
-                    .get(s.as_bytes())
-                    .map_or(&[][..], Slots::as_slice),
+                self.but_str.get(bytes).map_or(&[][..], Slots::as_slice),
                 hit,
             );
         }
-        self.match_but_other(leaf, hit);
+        if !self.but_other.is_empty() {
+            self.match_but_other(&Leaf::String(text()), hit);
+        }
     }
 
     /// Calls `hit` for the `anything-but` value-list slots that pass a value which the

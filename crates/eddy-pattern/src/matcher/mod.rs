@@ -851,13 +851,28 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
                 return first;
             }
         }
+        if let RawLeaf::Str(bytes, false) = raw {
+            // The common string: ASCII (so UTF-8, and no need to ask `from_utf8`), on a
+            // path no candidate check reads.
+            if self.m.recorded[p] == 0 && bytes.is_ascii() {
+                if self.m.value_bits {
+                    s.values |= value_bit(path, bytes);
+                }
+                field.matches_utf8(bytes, |b| s.note(b, trail.is_empty()));
+                return first;
+            }
+        }
         let offset = |bytes: &[u8]| (bytes.as_ptr() as usize - self.event.as_ptr() as usize) as u32;
         // A string borrowed from the event, checked as UTF-8 once here.
-        let mut borrowed: Option<&str> = None;
+        let mut borrowed: Option<&[u8]> = None;
         let mut number = f64::NAN;
         let mut number_known = false;
         let utf8 = match raw {
-            RawLeaf::Str(bytes, false) => std::str::from_utf8(bytes).ok(),
+            RawLeaf::Str(bytes, false)
+                if bytes.is_ascii() || std::str::from_utf8(bytes).is_ok() =>
+            {
+                Some(bytes)
+            }
             _ => None,
         };
         let (kind, text, in_arena) = match raw {
@@ -933,12 +948,10 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
         buf.clear();
         if far_number {
             field.matches_far_number(rec.bytes(self.event, &s.arena), |b| buf.push(b));
+        } else if let Some(bytes) = borrowed {
+            field.matches_utf8(bytes, |b| buf.push(b));
         } else {
-            let leaf = match borrowed {
-                Some(t) => Leaf::String(t),
-                None => rec.leaf(self.event, &s.arena),
-            };
-            field.matches(&leaf, |b| buf.push(b));
+            field.matches(&rec.leaf(self.event, &s.arena), |b| buf.push(b));
         }
         for &b in &buf {
             s.note(b, trail.is_empty());
