@@ -483,13 +483,22 @@ impl<'a> Scanner<'a, '_> {
         frame: usize,
         sink: &mut impl Sink,
     ) -> Result<(), Halt> {
+        // Whether `i` is known to be at the quote that opens the next key.
+        let mut at_key = false;
         loop {
-            self.ws();
-            if self.peek() != Some(b'"') {
-                return Err(self.syntax("expected a key"));
+            if !at_key {
+                self.ws();
+                if self.peek() != Some(b'"') {
+                    return Err(self.syntax("expected a key"));
+                }
             }
             let (raw, escaped) = self.string()?;
-            self.expect(b':', "expected ':'")?;
+            // The usual `": "` (or `":"`) between key and value, read in one look.
+            match self.s.get(self.i..self.i + 2) {
+                Some([b':', b' ']) => self.i += 2,
+                Some([b':', _]) => self.i += 1,
+                _ => self.expect(b':', "expected ':'")?,
+            }
             let dotted = self.mode != Mode::Plain;
             let child = if !descend {
                 None
@@ -531,11 +540,26 @@ impl<'a> Scanner<'a, '_> {
                     self.ws();
                     if self.peek() == Some(b'"') {
                         self.string()?;
+                        // The usual `, "` (or `,"`) to the next key, read in one look.
+                        match self.s.get(self.i..self.i + 3) {
+                            Some([b',', b' ', b'"']) => {
+                                self.i += 2;
+                                at_key = true;
+                                continue;
+                            }
+                            Some([b',', b'"', _]) => {
+                                self.i += 1;
+                                at_key = true;
+                                continue;
+                            }
+                            _ => {}
+                        }
                     } else {
                         self.skip()?;
                     }
                 }
             }
+            at_key = false;
             self.ws();
             match self.peek() {
                 Some(b',') => self.i += 1,
