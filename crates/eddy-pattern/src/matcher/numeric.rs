@@ -1,6 +1,9 @@
-//! Numeric ranges on one field: a segment tree over the "atoms" of the number line that
-//! the ranges' end points cut out, built once after changes, so a value finds the ranges
-//! that hold it in O(log n + matches).
+//! Numeric ranges on one field: the ranges' end points cut the number line into "atoms",
+//! and a value finds its atom by a two-level search (a small array of every 32nd end
+//! point, then one block of 32), then reads the ranges that hold that atom from one flat
+//! list. The lists are built once after changes: per atom when their total stays within a
+//! budget (one contiguous read per value), else as the node lists of a segment tree
+//! (O(log n) lists per value, any overlap).
 
 use crate::pattern::Range;
 
@@ -14,13 +17,25 @@ pub(crate) struct NumericIndex<T> {
 #[derive(Debug)]
 struct Tree<T> {
     ends: Vec<f64>,
-    /// Node lists of an iterative segment tree of `size` leaves (atoms).
-    nodes: Vec<Vec<T>>,
-    size: usize,
+    /// `ends[k * STRIDE]` for every k: searched first, it fits in a few cache lines.
+    coarse: Vec<f64>,
+    /// The lists, flat: list `i` is `items[starts[i]..starts[i + 1]]`.
+    starts: Vec<u32>,
+    items: Vec<T>,
+    /// `None`: list `a` holds every range that holds atom `a`. `Some(size)`: the lists are
+    /// the nodes of an iterative segment tree over `size` leaves (atoms).
+    segments: Option<usize>,
 }
 
 /// Below this many ranges a linear scan is faster than the tree.
 const LINEAR: usize = 12;
+
+/// See [`Tree::coarse`].
+const STRIDE: usize = 32;
+
+/// Per-atom lists are built while their total stays under this many entries per range
+/// (plus one per atom); nested or heavily overlapping ranges get the segment tree.
+const PER_ATOM_BUDGET: usize = 128;
 
 impl<T: Copy + PartialEq> NumericIndex<T> {
     pub(crate) fn is_empty(&self) -> bool {
@@ -51,21 +66,43 @@ impl<T: Copy + PartialEq> NumericIndex<T> {
             return;
         }
         let tree = self.tree.get_or_init(|| Tree::build(&self.ranges));
-        let pos = tree.ends.partition_point(|&e| e < x);
-        let atom = if pos < tree.ends.len() && tree.ends[pos] == x {
-            2 * pos + 1
-        } else {
-            2 * pos
-        };
-        let mut node = atom + tree.size;
-        while node >= 1 {
-            tree.nodes[node].iter().for_each(|t| f(*t));
-            node /= 2;
+        let atom = tree.atom(x);
+        let list = |i: usize| &tree.items[tree.starts[i] as usize..tree.starts[i + 1] as usize];
+        match tree.segments {
+            None => list(atom).iter().for_each(|t| f(*t)),
+            Some(size) => {
+                let mut node = atom + size;
+                while node >= 1 {
+                    list(node).iter().for_each(|t| f(*t));
+                    node /= 2;
+                }
+            }
         }
     }
 }
 
 impl<T: Copy> Tree<T> {
+    /// The atom that holds `x` (not NaN): `2k` is the open interval below `ends[k]`,
+    /// `2k + 1` the point `ends[k]`.
+    #[inline]
+    fn atom(&self, x: f64) -> usize {
+        let block = self.coarse.partition_point(|&e| e < x);
+        // `coarse[block - 1] < x <= coarse[block]`: the first end not below `x` lies after
+        // `ends[(block - 1) * STRIDE]` and no later than `ends[block * STRIDE]`.
+        let lo = if block == 0 {
+            0
+        } else {
+            (block - 1) * STRIDE + 1
+        };
+        let hi = (block * STRIDE + 1).min(self.ends.len());
+        let pos = lo + self.ends[lo..hi].partition_point(|&e| e < x);
+        if pos < self.ends.len() && self.ends[pos] == x {
+            2 * pos + 1
+        } else {
+            2 * pos
+        }
+    }
+
     fn build(ranges: &[(Range, T)]) -> Tree<T> {
         let mut ends: Vec<f64> = ranges
             .iter()
@@ -74,6 +111,7 @@ impl<T: Copy> Tree<T> {
             .collect();
         ends.sort_by(f64::total_cmp);
         ends.dedup();
+        let coarse = ends.iter().step_by(STRIDE).copied().collect();
         let atoms = 2 * ends.len() + 1;
         let size = atoms.next_power_of_two();
         let mut nodes: Vec<Vec<T>> = (0..2 * size).map(|_| Vec::new()).collect();
@@ -115,7 +153,48 @@ impl<T: Copy> Tree<T> {
                 hi /= 2;
             }
         }
-        Tree { ends, nodes, size }
+        // Per atom, the lists on its path to the root.
+        let path_len = |atom: usize| {
+            let mut node = atom + size;
+            let mut n = 0;
+            while node >= 1 {
+                n += nodes[node].len();
+                node /= 2;
+            }
+            n
+        };
+        let total: usize = (0..atoms).map(path_len).sum();
+        let (lists, segments): (Vec<Vec<T>>, _) = if total <= PER_ATOM_BUDGET * ranges.len() + atoms
+        {
+            let per_atom = (0..atoms)
+                .map(|atom| {
+                    let mut list = Vec::new();
+                    let mut node = atom + size;
+                    while node >= 1 {
+                        list.extend_from_slice(&nodes[node]);
+                        node /= 2;
+                    }
+                    list
+                })
+                .collect();
+            (per_atom, None)
+        } else {
+            (nodes, Some(size))
+        };
+        let mut starts = Vec::with_capacity(lists.len() + 1);
+        let mut items = Vec::with_capacity(lists.iter().map(Vec::len).sum());
+        starts.push(0u32);
+        for list in &lists {
+            items.extend_from_slice(list);
+            starts.push(u32::try_from(items.len()).unwrap_or(u32::MAX));
+        }
+        Tree {
+            ends,
+            coarse,
+            starts,
+            items,
+            segments,
+        }
     }
 }
 
@@ -159,6 +238,61 @@ mod tests {
                 .map(|(_, t)| *t)
                 .collect();
             assert_eq!(got, want, "x = {x}");
+        }
+    }
+
+    /// Many ranges (so the two-level search crosses blocks), queried at every end point,
+    /// just beside each and between: the per-atom lists for narrow ranges, the segment
+    /// tree for nested ones (whose per-atom lists would grow with the square).
+    #[test]
+    fn both_layouts_agree_with_a_scan() {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for nested in [false, true] {
+            let mut idx = NumericIndex::default();
+            let mut all = Vec::new();
+            for i in 0..3000u32 {
+                let r = if nested {
+                    let w = f64::from(i) * 0.37;
+                    range(Some((-w, i % 2 == 0)), Some((w, i % 3 == 0)))
+                } else {
+                    let lo = (next() % 100_000) as f64 / 100.0;
+                    let w = (next() % 500) as f64 / 100.0;
+                    match i % 6 {
+                        0 => range(Some((lo, true)), Some((lo, true))),
+                        // A few open ranges: each holds about half of all atoms.
+                        1 if i < 30 => range(Some((lo, false)), None),
+                        2 if i < 30 => range(None, Some((lo, true))),
+                        _ => range(Some((lo, i % 2 == 0)), Some((lo + w, i % 4 == 0))),
+                    }
+                };
+                idx.insert(r, i);
+                all.push((r, i));
+            }
+            let mut probes = vec![f64::NEG_INFINITY, f64::INFINITY, -1e9, 1e9];
+            for (r, _) in &all {
+                for b in [r.lower, r.upper].into_iter().flatten() {
+                    probes.extend([b.value, b.value + 0.001, b.value - 0.001]);
+                }
+            }
+            for &p in &probes {
+                let mut got = Vec::new();
+                idx.containing(p, |t| got.push(t));
+                got.sort_unstable();
+                let want: Vec<u32> = all
+                    .iter()
+                    .filter(|(r, _)| r.contains(p))
+                    .map(|(_, t)| *t)
+                    .collect();
+                assert_eq!(got, want, "x = {p}");
+            }
+            let tree = idx.tree.get().expect("built");
+            assert_eq!(tree.segments.is_some(), nested);
         }
     }
 }
