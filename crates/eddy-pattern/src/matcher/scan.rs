@@ -134,14 +134,6 @@ fn head(key: &[u8]) -> u64 {
 }
 
 impl Node {
-    /// Whether no child of this node is named `key`, told by the bucket table alone;
-    /// `false` when the table cannot tell (a bucket some child falls in, or a node with
-    /// many children).
-    #[inline(always)]
-    fn surely_not(&self, key: &[u8]) -> bool {
-        self.children.len() <= FEW && self.buckets[bucket(key)] == 0
-    }
-
     #[inline(always)]
     fn get(&self, key: &[u8]) -> Option<u32> {
         if self.children.len() <= FEW {
@@ -493,12 +485,6 @@ impl<'a> Scanner<'a, '_> {
     ) -> Result<(), Halt> {
         // Whether `i` is known to be at the quote that opens the next key.
         let mut at_key = false;
-        // Entries in the usual form whose keys no pattern names can be passed over by
-        // `skip_unnamed` when keys have one spelling and the bucket table decides them.
-        let fast = descend
-            && self.mode == Mode::Plain
-            && !self.trie.replacement
-            && self.trie.nodes[node].children.len() <= FEW;
         loop {
             if !at_key {
                 self.ws();
@@ -506,11 +492,7 @@ impl<'a> Scanner<'a, '_> {
                     return Err(self.syntax("expected a key"));
                 }
             }
-            let read = if fast { self.skip_unnamed(node) } else { None };
-            let (raw, escaped) = match read {
-                Some(key) => (key, false),
-                None => self.string()?,
-            };
+            let (raw, escaped) = self.string()?;
             // The usual `": "` (or `":"`) between key and value, read in one look.
             match self.s.get(self.i..self.i + 2) {
                 Some([b':', b' ']) => self.i += 2,
@@ -587,54 +569,6 @@ impl<'a> Scanner<'a, '_> {
                 }
                 _ => return Err(self.syntax("expected ',' or '}'")),
             }
-        }
-    }
-
-    /// From the opening quote of a key (in [`Mode::Plain`], under a node with few
-    /// children), passes over entries of the usual form `"key": "value", ` whose key the
-    /// bucket table turns away: the common case, in a tight loop. Stops at anything else
-    /// (a key that may be named, an escape, another kind of value, other spacing, the end
-    /// of the object), which the general path then reads: with `i` after a key without
-    /// escapes, which it returns, or at the opening quote of a key (`None`).
-    #[inline(always)]
-    fn skip_unnamed(&mut self, node: usize) -> Option<&'a [u8]> {
-        let n = &self.trie.nodes[node];
-        let s: &'a [u8] = self.s;
-        loop {
-            let start = self.i + 1;
-            let Some((k, true)) = quote_or_backslash(s, start) else {
-                return None;
-            };
-            let key = &s[start..start + k];
-            let after = start + k + 1;
-            // The empty key at the top stays at the top (see `Trie::child`).
-            if key.is_empty() || !n.surely_not(key) {
-                self.i = after;
-                return Some(key);
-            }
-            let mut j = after;
-            match s.get(j..j + 3) {
-                Some([b':', b' ', b'"']) => j += 3,
-                Some([b':', b'"', _]) => j += 2,
-                _ => {
-                    self.i = after;
-                    return Some(key);
-                }
-            }
-            let Some((v, true)) = quote_or_backslash(s, j) else {
-                self.i = after;
-                return Some(key);
-            };
-            j += v + 1;
-            match s.get(j..j + 3) {
-                Some([b',', b' ', b'"']) => j += 2,
-                Some([b',', b'"', _]) => j += 1,
-                _ => {
-                    self.i = after;
-                    return Some(key);
-                }
-            }
-            self.i = j;
         }
     }
 
