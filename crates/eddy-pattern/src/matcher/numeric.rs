@@ -228,17 +228,21 @@ mod tests {
             all.push((r, i));
         }
         for k in -20..20 {
-            let x = f64::from(k) * 0.5;
-            let mut got = Vec::new();
-            idx.containing(x, |t| got.push(t));
-            got.sort_unstable();
-            let want: Vec<u32> = all
-                .iter()
-                .filter(|(r, _)| r.contains(x))
-                .map(|(_, t)| *t)
-                .collect();
-            assert_eq!(got, want, "x = {x}");
+            agrees(&idx, &all, f64::from(k) * 0.5);
         }
+    }
+
+    /// The index finds exactly the ranges of `all` that hold `x`.
+    fn agrees(idx: &NumericIndex<u32>, all: &[(Range, u32)], x: f64) {
+        let mut got = Vec::new();
+        idx.containing(x, |t| got.push(t));
+        got.sort_unstable();
+        let want: Vec<u32> = all
+            .iter()
+            .filter(|(r, _)| r.contains(x))
+            .map(|(_, t)| *t)
+            .collect();
+        assert_eq!(got, want, "x = {x}");
     }
 
     /// Many ranges (so the two-level search crosses blocks), queried at every end point,
@@ -281,15 +285,7 @@ mod tests {
                 }
             }
             for &p in &probes {
-                let mut got = Vec::new();
-                idx.containing(p, |t| got.push(t));
-                got.sort_unstable();
-                let want: Vec<u32> = all
-                    .iter()
-                    .filter(|(r, _)| r.contains(p))
-                    .map(|(_, t)| *t)
-                    .collect();
-                assert_eq!(got, want, "x = {p}");
+                agrees(&idx, &all, p);
             }
             let tree = idx.tree.get().expect("built");
             assert_eq!(tree.segments.is_some(), nested);
