@@ -339,6 +339,36 @@ fn flags(w: u64) -> (u64, u64) {
     )
 }
 
+/// The index of the first quote or bracket in `s[from..]`: all that [`Scanner::skip`]
+/// looks at, found 8 bytes at a time (skipped values are mostly numbers, commas and
+/// spaces).
+#[inline(always)]
+fn next_structural(s: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The high bit of each zero byte of `x`; the lowest flagged byte is exact (borrows
+    // only flag bytes above a true zero), so the lowest of several masks is too.
+    let zeros = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let mut i = from;
+    while i + 8 <= s.len() {
+        let w = word(s, i);
+        // Setting bit 5 turns `[` into `{` and `]` into `}` (and no other byte into
+        // either), so two comparisons find all four brackets.
+        let folded = w | (ONES * 0x20);
+        let found = zeros(w ^ (ONES * u64::from(b'"')))
+            | zeros(folded ^ (ONES * u64::from(b'{')))
+            | zeros(folded ^ (ONES * u64::from(b'}')));
+        if found != 0 {
+            return Some(i + (found.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    s.get(i..)?
+        .iter()
+        .position(|&b| matches!(b, b'"' | b'[' | b']' | b'{' | b'}'))
+        .map(|k| i + k)
+}
+
 /// Bytes that end a number or literal.
 fn is_delim(b: u8) -> bool {
     matches!(b, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t')
@@ -613,7 +643,9 @@ impl<'a> Scanner<'a, '_> {
         // One bit per open bracket: 1 for an object, 0 for an array.
         let mut open: u128 = 0;
         let mut depth = 0usize;
-        while let Some(&b) = self.s.get(self.i) {
+        while let Some(at) = next_structural(self.s, self.i) {
+            self.i = at;
+            let b = self.s[at];
             match b {
                 b'"' => {
                     self.string()?;
@@ -641,6 +673,7 @@ impl<'a> Scanner<'a, '_> {
             }
             self.i += 1;
         }
+        self.i = self.s.len();
         Err(self.syntax("unexpected end of input"))
     }
 }
@@ -648,6 +681,35 @@ impl<'a> Scanner<'a, '_> {
 #[cfg(test)]
 mod tests {
     use crate::{json, reference, Matcher, Pattern};
+
+    /// The search for quotes and brackets agrees with a byte loop wherever they sit,
+    /// among the bytes that look most like them (`;`, `=`, `[` with bit 5 cleared, 0x02,
+    /// high bytes).
+    #[test]
+    fn next_structural_finds_the_first() {
+        let fill = [
+            b'1', b',', b' ', b';', b'=', 0x02, 0x3b, 0xfb, 0xdd, 0x7c, b'a',
+        ];
+        for len in 0..40 {
+            for at in 0..=len {
+                for (k, &mark) in [b'"', b'[', b']', b'{', b'}'].iter().enumerate() {
+                    let mut s: Vec<u8> = (0..len).map(|i| fill[(i + k) % fill.len()]).collect();
+                    if at < len {
+                        s[at] = mark;
+                    }
+                    for from in [0, 1, 5] {
+                        let want = s
+                            .iter()
+                            .enumerate()
+                            .skip(from)
+                            .find(|(_, b)| matches!(b, b'"' | b'[' | b']' | b'{' | b'}'))
+                            .map(|(i, _)| i);
+                        assert_eq!(super::next_structural(&s, from), want, "{s:?} from {from}");
+                    }
+                }
+            }
+        }
+    }
 
     /// The word-at-a-time search agrees with a plain one wherever the quote or backslash
     /// sits, whatever the bytes around it (high bytes included), short or long, with the
