@@ -801,9 +801,7 @@ impl Scratch {
         self.trails.clear();
         self.arena.clear();
     }
-}
 
-impl Scratch {
     /// A test of branch `b`'s key field passed: it is a candidate; `free` when the leaf
     /// is outside any array.
     #[inline]
@@ -913,15 +911,14 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
         let mut far_number = false;
         if let RawLeaf::Num(t) = raw {
             if !field.is_empty() {
-                match field.far_from_number_text(t) {
-                    true => far_number = true,
-                    false => {
-                        number = std::str::from_utf8(t)
-                            .ok()
-                            .and_then(|t| t.parse().ok())
-                            .unwrap_or(f64::NAN);
-                        number_known = true;
-                    }
+                if field.far_from_number_text(t) {
+                    far_number = true;
+                } else {
+                    number = std::str::from_utf8(t)
+                        .ok()
+                        .and_then(|t| t.parse().ok())
+                        .unwrap_or(f64::NAN);
+                    number_known = true;
                 }
             }
         }
