@@ -39,6 +39,21 @@ pub struct Error {
 }
 
 impl Value {
+    /// Whether the value is *plain*: no object repeats a key, and no key is empty or holds
+    /// a dot, so that every field has one spelling (what `Matcher::matches_plain` needs).
+    pub fn is_plain(&self) -> bool {
+        match self {
+            Value::Object(entries) => entries.iter().enumerate().all(|(i, (k, child))| {
+                !k.is_empty()
+                    && !k.contains('.')
+                    && !entries[..i].iter().any(|(k2, _)| k2 == k)
+                    && child.is_plain()
+            }),
+            Value::Array(items) => items.iter().all(Value::is_plain),
+            _ => true,
+        }
+    }
+
     /// The value as compact JSON, numbers in their original spelling.
     pub fn to_json(&self) -> String {
         let mut out = String::new();
@@ -358,13 +373,13 @@ pub(crate) fn scan_number(s: &[u8], start: usize) -> Option<usize> {
     }
     match s.get(i) {
         Some(b'0') => i += 1,
-        Some(b'1'..=b'9') => i = crate::digits::digit_run_end(s, i + 1),
+        Some(b'1'..=b'9') => i = crate::swar::digit_run_end(s, i + 1),
         _ => return None,
     }
     if s.get(i) == Some(&b'.') {
         i += 1;
         let digits = i;
-        i = crate::digits::digit_run_end(s, i);
+        i = crate::swar::digit_run_end(s, i);
         if i == digits {
             return None;
         }

@@ -14,11 +14,11 @@
 #![deny(missing_docs)]
 
 pub mod cidr;
-mod digits;
 pub mod json;
 pub mod matcher;
 pub mod pattern;
 pub mod reference;
+mod swar;
 pub mod test_event;
 pub mod transform;
 pub mod value;

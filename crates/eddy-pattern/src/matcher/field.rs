@@ -98,10 +98,7 @@ impl Default for FieldIndex {
 /// 1e-9, or `None` for forms it leaves to the parse (exponents, scales beyond 1e±22).
 /// Enough to tell that a number is far from every number a field's tests name.
 pub(crate) fn rough_number(t: &[u8]) -> Option<f64> {
-    leading_digits_value(t, 10)
-}
-
-fn leading_digits_value(t: &[u8], significant: u32) -> Option<f64> {
+    const SIGNIFICANT: u32 = 10;
     const POW10: [f64; 23] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
         1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
@@ -121,7 +118,7 @@ fn leading_digits_value(t: &[u8], significant: u32) -> Option<f64> {
     for &b in t {
         match b {
             b'0'..=b'9' => {
-                if digits < significant {
+                if digits < SIGNIFICANT {
                     mantissa = mantissa * 10 + u64::from(b - b'0');
                     if mantissa != 0 {
                         digits += 1;
@@ -131,11 +128,10 @@ fn leading_digits_value(t: &[u8], significant: u32) -> Option<f64> {
                     }
                 } else if !fraction {
                     exponent += 1;
+                } else if t.iter().any(|&c| c == b'e' || c == b'E') {
+                    // The rest of the fraction cannot matter, but an exponent would.
+                    return None;
                 } else {
-                    // The rest of the fraction cannot matter; an exponent may follow.
-                    if t.iter().any(|&c| c == b'e' || c == b'E') {
-                        return None;
-                    }
                     break;
                 }
             }
@@ -437,10 +433,8 @@ impl FieldIndex {
     pub(crate) fn matches_far_number(&self, text: &[u8], mut hit: impl FnMut(SlotId)) {
         self.any.iter().for_each(|&s| hit(s));
         if self.wants_number > 0 {
-            if !self.exact_num_text.is_empty() {
-                if let Some(v) = self.exact_num_text.get(text) {
-                    v.as_slice().iter().for_each(|&s| hit(s));
-                }
+            if let Some(v) = self.exact_num_text.get(text) {
+                v.as_slice().iter().for_each(|&s| hit(s));
             }
             if !self.but_values.is_empty() {
                 let excluded = self.but_num_text.get(text);

@@ -496,7 +496,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
 
     /// Like [`Matcher::matches`], for a *plain* event: valid JSON in which no object
     /// repeats a key and no key is empty or contains a dot, so that every field has one
-    /// spelling. The bus knows this of each event it accepts. Reading stops as soon as
+    /// spelling (the caller must know this of the event). Reading stops as soon as
     /// every field that a pattern names has been read outside any array, so what follows
     /// is not looked at; on an event that is not plain, the result is unspecified.
     pub fn matches_plain(&self, event: &[u8]) -> Result<Vec<K>, Error> {
@@ -840,11 +840,14 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
             s.path_head[p] = NONE;
         }
         let field = &self.m.fields[p];
+        let record = self.m.recorded[p] != 0;
+        // A number far from every number the path's tests name (coordinates, say): only
+        // tests that pass any such number can select a branch, and none needs its value.
+        let far_number =
+            matches!(raw, RawLeaf::Num(t) if !field.is_empty() && field.far_from_number_text(t));
         if let RawLeaf::Num(t) = raw {
-            // The common number: on a path no candidate check reads, and far from every
-            // number its tests name (coordinates, say): only tests that pass any number
-            // far from theirs can select a branch.
-            if self.m.recorded[p] == 0 && (field.is_empty() || field.far_from_number_text(t)) {
+            // The common number: on a path no candidate check reads, and far or untested.
+            if !record && (field.is_empty() || far_number) {
                 field.matches_far_number(t, |b| s.note(b, trail.is_empty()));
                 return first;
             }
@@ -852,7 +855,7 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
         if let RawLeaf::Str(bytes, false) = raw {
             // The common string: ASCII (so UTF-8, and no need to ask `from_utf8`), on a
             // path no candidate check reads.
-            if self.m.recorded[p] == 0 && bytes.is_ascii() {
+            if !record && bytes.is_ascii() {
                 if self.m.value_bits {
                     s.values |= value_bit(path, bytes);
                 }
@@ -862,10 +865,7 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
         }
         let offset = |bytes: &[u8]| (bytes.as_ptr() as usize - self.event.as_ptr() as usize) as u32;
         // A string borrowed from the event, checked as UTF-8 once here.
-        let mut borrowed: Option<&[u8]> = None;
-        let mut number = f64::NAN;
-        let mut number_known = false;
-        let utf8 = match raw {
+        let borrowed = match raw {
             RawLeaf::Str(bytes, false)
                 if bytes.is_ascii() || std::str::from_utf8(bytes).is_ok() =>
             {
@@ -874,8 +874,7 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
             _ => None,
         };
         let (kind, text, in_arena) = match raw {
-            RawLeaf::Str(bytes, false) if utf8.is_some() => {
-                borrowed = utf8;
+            RawLeaf::Str(bytes, false) if borrowed.is_some() => {
                 (LeafKind::String, (offset(bytes), bytes.len() as u32), false)
             }
             RawLeaf::Str(bytes, escaped) => {
@@ -898,7 +897,6 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
             RawLeaf::False => (LeafKind::False, (0, 0), false),
             RawLeaf::Null => (LeafKind::Null, (0, 0), false),
         };
-        let record = self.m.recorded[p] != 0;
         let trail_ref = if trail.is_empty() || !record {
             (0, 0)
         } else {
@@ -908,26 +906,21 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
         };
         // A number's exact value costs a parse: read it only when some test of the path
         // may need it, else leave it to `LeafRec::leaf` (checking a candidate).
-        let mut far_number = false;
-        if let RawLeaf::Num(t) = raw {
-            if !field.is_empty() {
-                if field.far_from_number_text(t) {
-                    far_number = true;
-                } else {
-                    number = std::str::from_utf8(t)
-                        .ok()
-                        .and_then(|t| t.parse().ok())
-                        .unwrap_or(f64::NAN);
-                    number_known = true;
-                }
-            }
-        }
+        let number = match raw {
+            RawLeaf::Num(t) if !field.is_empty() && !far_number => Some(
+                std::str::from_utf8(t)
+                    .ok()
+                    .and_then(|t| t.parse().ok())
+                    .unwrap_or(f64::NAN),
+            ),
+            _ => None,
+        };
         let rec = LeafRec {
             kind,
             text,
             in_arena,
-            number,
-            number_known,
+            number: number.unwrap_or(f64::NAN),
+            number_known: number.is_some(),
             trail: trail_ref,
             next: s.path_head[p],
         };

@@ -70,15 +70,15 @@ impl<T: Copy + PartialEq> NumericIndex<T> {
         let list = |i: usize| &tree.items[tree.starts[i] as usize..tree.starts[i + 1] as usize];
         match tree.segments {
             None => list(atom).iter().for_each(|t| f(*t)),
-            Some(size) => {
-                let mut node = atom + size;
-                while node >= 1 {
-                    list(node).iter().for_each(|t| f(*t));
-                    node /= 2;
-                }
-            }
+            Some(size) => path_to_root(atom, size).for_each(|n| list(n).iter().for_each(|t| f(*t))),
         }
     }
+}
+
+/// The nodes of a segment tree over `size` leaves from atom `atom`'s leaf up to the root:
+/// the nodes whose lists hold the ranges that hold the atom.
+fn path_to_root(atom: usize, size: usize) -> impl Iterator<Item = usize> {
+    std::iter::successors(Some(atom + size), |&n| (n > 1).then_some(n / 2))
 }
 
 impl<T: Copy> Tree<T> {
@@ -154,27 +154,17 @@ impl<T: Copy> Tree<T> {
             }
         }
         // Per atom, the lists on its path to the root.
-        let path_len = |atom: usize| {
-            let mut node = atom + size;
-            let mut n = 0;
-            while node >= 1 {
-                n += nodes[node].len();
-                node /= 2;
-            }
-            n
-        };
-        let total: usize = (0..atoms).map(path_len).sum();
+        let total: usize = (0..atoms)
+            .flat_map(|atom| path_to_root(atom, size))
+            .map(|n| nodes[n].len())
+            .sum();
         let (lists, segments): (Vec<Vec<T>>, _) = if total <= PER_ATOM_BUDGET * ranges.len() + atoms
         {
             let per_atom = (0..atoms)
                 .map(|atom| {
-                    let mut list = Vec::new();
-                    let mut node = atom + size;
-                    while node >= 1 {
-                        list.extend_from_slice(&nodes[node]);
-                        node /= 2;
-                    }
-                    list
+                    path_to_root(atom, size)
+                        .flat_map(|n| nodes[n].iter().copied())
+                        .collect()
                 })
                 .collect();
             (per_atom, None)

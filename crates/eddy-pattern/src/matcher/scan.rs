@@ -9,6 +9,7 @@
 use rustc_hash::FxHashMap;
 
 use super::PathId;
+use crate::swar::{first, matching, word, ONES};
 
 /// Deepest nesting of objects and arrays the scanner descends into along named paths.
 pub const MAX_EVENT_DEPTH: usize = 128;
@@ -300,12 +301,12 @@ fn quote_or_backslash(s: &[u8], from: usize) -> Option<(usize, bool)> {
     let mut i = from;
     let limit = s.len().min(from + 32);
     while i + 8 <= limit {
-        let (quotes, escapes) = flags(word(s, i));
+        let w = word(s, i);
+        let (quotes, escapes) = (matching(w, b'"'), matching(w, b'\\'));
         let found = quotes | escapes;
         if found != 0 {
             let lowest = found & found.wrapping_neg();
-            let k = (found.trailing_zeros() / 8) as usize;
-            return Some((i - from + k, lowest & quotes != 0));
+            return Some((i - from + first(found), lowest & quotes != 0));
         }
         i += 8;
     }
@@ -317,49 +318,20 @@ fn quote_or_backslash(s: &[u8], from: usize) -> Option<(usize, bool)> {
     rest.map(|k| (i - from + k, s[i + k] == b'"'))
 }
 
-/// The 8 bytes of `s` at `i`, little-endian.
-#[inline(always)]
-fn word(s: &[u8], i: usize) -> u64 {
-    let mut b = [0u8; 8];
-    b.copy_from_slice(&s[i..i + 8]);
-    u64::from_le_bytes(b)
-}
-
-/// The high bit of each byte of `w` that is a quote, and of each that is a backslash. The
-/// lowest flagged byte is exact (borrows only flag bytes above a true match).
-#[inline(always)]
-fn flags(w: u64) -> (u64, u64) {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let q = w ^ (ONES * u64::from(b'"'));
-    let e = w ^ (ONES * u64::from(b'\\'));
-    (
-        q.wrapping_sub(ONES) & !q & HIGH,
-        e.wrapping_sub(ONES) & !e & HIGH,
-    )
-}
-
 /// The index of the first quote or bracket in `s[from..]`: all that [`Scanner::skip`]
 /// looks at, found 8 bytes at a time (skipped values are mostly numbers, commas and
 /// spaces).
 #[inline(always)]
 fn next_structural(s: &[u8], from: usize) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // The high bit of each zero byte of `x`; the lowest flagged byte is exact (borrows
-    // only flag bytes above a true zero), so the lowest of several masks is too.
-    let zeros = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
     let mut i = from;
     while i + 8 <= s.len() {
         let w = word(s, i);
         // Setting bit 5 turns `[` into `{` and `]` into `}` (and no other byte into
         // either), so two comparisons find all four brackets.
         let folded = w | (ONES * 0x20);
-        let found = zeros(w ^ (ONES * u64::from(b'"')))
-            | zeros(folded ^ (ONES * u64::from(b'{')))
-            | zeros(folded ^ (ONES * u64::from(b'}')));
+        let found = matching(w, b'"') | matching(folded, b'{') | matching(folded, b'}');
         if found != 0 {
-            return Some(i + (found.trailing_zeros() / 8) as usize);
+            return Some(i + first(found));
         }
         i += 8;
     }
@@ -516,7 +488,7 @@ impl<'a> Scanner<'a, '_> {
         // Whether `i` is known to be at the quote that opens the next key.
         let mut at_key = false;
         loop {
-            if !at_key {
+            if !std::mem::take(&mut at_key) {
                 self.ws();
                 if self.peek() != Some(b'"') {
                     return Err(self.syntax("expected a key"));
@@ -570,26 +542,25 @@ impl<'a> Scanner<'a, '_> {
                     self.ws();
                     if self.peek() == Some(b'"') {
                         self.string()?;
-                        // The usual `, "` (or `,"`) to the next key, read in one look.
-                        match self.s.get(self.i..self.i + 3) {
-                            Some([b',', b' ', b'"']) => {
-                                self.i += 2;
-                                at_key = true;
-                                continue;
-                            }
-                            Some([b',', b'"', _]) => {
-                                self.i += 1;
-                                at_key = true;
-                                continue;
-                            }
-                            _ => {}
-                        }
                     } else {
                         self.skip()?;
                     }
                 }
             }
-            at_key = false;
+            // The usual `, "` (or `,"`) to the next key, read in one look.
+            match self.s.get(self.i..self.i + 3) {
+                Some([b',', b' ', b'"']) => {
+                    self.i += 2;
+                    at_key = true;
+                    continue;
+                }
+                Some([b',', b'"', _]) => {
+                    self.i += 1;
+                    at_key = true;
+                    continue;
+                }
+                _ => {}
+            }
             self.ws();
             match self.peek() {
                 Some(b',') => self.i += 1,

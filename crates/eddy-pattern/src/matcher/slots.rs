@@ -206,6 +206,10 @@ impl<V: Default> KeyMap<V> {
 
     #[inline]
     pub(crate) fn get(&self, key: &[u8]) -> Option<&V> {
+        // An empty table (most fields leave most tables empty) answers before hashing.
+        if self.len == 0 {
+            return None;
+        }
         let at = self.find(key, key_hash(key))?;
         self.buckets[at].0.as_ref().map(|(_, _, v)| v)
     }

@@ -1,0 +1,119 @@
+//! Eight bytes at a time (SWAR: one `u64` holds eight bytes of the input, the first byte
+//! in the low bits), for the scanner's searches: where a string ends, where the next
+//! bracket is, where a run of digits ends. A few operations per eight bytes instead of a
+//! branch per byte.
+
+/// One in every byte.
+pub(crate) const ONES: u64 = 0x0101_0101_0101_0101;
+/// The high bit of every byte.
+pub(crate) const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The 8 bytes of `s` at `i` (which must all be there), little-endian.
+#[inline(always)]
+pub(crate) fn word(s: &[u8], i: usize) -> u64 {
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&s[i..i + 8]);
+    u64::from_le_bytes(b)
+}
+
+/// The eight bytes of `s` from `i`, little-endian; bytes past the end read as 0.
+#[inline]
+pub(crate) fn load8(s: &[u8], i: usize) -> u64 {
+    if i + 8 <= s.len() {
+        return word(s, i);
+    }
+    let mut buf = [0u8; 8];
+    let rest = s.get(i..).unwrap_or_default();
+    buf[..rest.len()].copy_from_slice(rest);
+    u64::from_le_bytes(buf)
+}
+
+/// The high bit of each byte of `w` that equals `byte`. The lowest flagged byte is exact
+/// (a borrow only flags bytes above a true match), so the lowest flag of several such
+/// masks or-ed together is a true match too.
+#[inline(always)]
+pub(crate) fn matching(w: u64, byte: u8) -> u64 {
+    let x = w ^ (ONES * u64::from(byte));
+    x.wrapping_sub(ONES) & !x & HIGH
+}
+
+/// The index of the lowest flagged byte of a non-zero mask.
+#[inline(always)]
+pub(crate) fn first(mask: u64) -> usize {
+    (mask.trailing_zeros() / 8) as usize
+}
+
+/// How many of the chunk's bytes, from the first, are ASCII digits (0 to 8).
+#[inline]
+pub(crate) fn leading_digits(chunk: u64) -> usize {
+    let x = chunk ^ (ONES * u64::from(b'0'));
+    // A byte's high bit ends up set unless it was a digit (0..=9 after the xor): adding
+    // 0x76 to its low seven bits carries into bit 7 for values above 9 and never into the
+    // next byte.
+    let not_digit = (((x & !HIGH) + ONES * 0x76) | x) & HIGH;
+    first(not_digit)
+}
+
+/// The index after the run of ASCII digits that starts at `i` in `s`.
+#[inline]
+pub(crate) fn digit_run_end(s: &[u8], mut i: usize) -> usize {
+    loop {
+        let n = leading_digits(load8(s, i));
+        i += n;
+        if n < 8 {
+            return i;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `matching` flags the first byte equal to the one sought, wherever it sits and
+    /// whatever lies around it (bytes one above or below it, high bytes, more matches).
+    #[test]
+    fn matching_finds_the_first() {
+        for byte in [b'"', b'\\', 0u8, 0xff] {
+            for at in 0..8 {
+                for fill in [byte.wrapping_add(1), byte.wrapping_sub(1), 0x80, byte] {
+                    let mut b = [fill; 8];
+                    b[..at].fill(byte ^ 0x40);
+                    b[at] = byte;
+                    let mask = matching(u64::from_le_bytes(b), byte);
+                    assert_eq!(first(mask), at, "{byte:#x} at {at} in {b:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn digit_runs_agree_with_a_byte_loop() {
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // Mostly digits, sometimes one of the bytes around them in ASCII.
+            let bytes: Vec<u8> = (0..12)
+                .map(|k| {
+                    let r = (x >> (k * 5)) & 31;
+                    match r {
+                        0 => b'.',
+                        1 => b'/',
+                        2 => b':',
+                        3 => 0xB0,
+                        4 => b'-',
+                        _ => b'0' + (r % 10) as u8,
+                    }
+                })
+                .collect();
+            let len = (x >> 60) as usize % 13;
+            let s = &bytes[..len];
+            let want = s.iter().take_while(|b| b.is_ascii_digit()).count();
+            assert_eq!(digit_run_end(s, 0), want, "{s:?}");
+            let chunk = load8(s, 0);
+            assert_eq!(leading_digits(chunk), want.min(8));
+        }
+    }
+}
