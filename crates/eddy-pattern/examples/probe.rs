@@ -74,10 +74,11 @@ fn main() {
             println!("floor reading {reach} bytes: {:.0} k/s", best / 1e3);
         }
     }
-    let (mut best_e, mut best_q) = (0f64, 0f64);
+    let (mut best_e, mut best_q, mut found) = (0f64, 0f64, 0usize);
     for _ in 0..rounds {
         let (r, ne) = rate(|e| eddy.count_plain(e), &spread);
         best_e = best_e.max(r);
+        found = ne;
         if let Some(q) = &q {
             let (r, nq) = rate(|e| q.count(e), &spread);
             best_q = best_q.max(r);
@@ -85,10 +86,11 @@ fn main() {
         }
     }
     println!(
-        "{set}/{}: eddy-plain {:.0} k/s, quamina {:.0} k/s, ratio {:.2}",
+        "{set}/{}: eddy-plain {:.0} k/s, quamina {:.0} k/s, ratio {:.2}; {:.2} matches per event",
         rules.len(),
         best_e / 1e3,
         best_q / 1e3,
-        best_e / best_q.max(1.0)
+        best_e / best_q.max(1.0),
+        found as f64 / spread.len() as f64
     );
 }

@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod caseless;
 pub mod cidr;
 pub mod json;
 pub mod matcher;

@@ -1,6 +1,7 @@
 //! Event patterns: parsing and validation into a [`Pattern`], a disjunction of [`Branch`]es
 //! (`$or` expanded), each a conjunction of field tests.
 
+use crate::caseless;
 use crate::cidr::Cidr;
 use crate::json::{self, Value};
 use crate::value::{Leaf, Literal, Number};
@@ -83,21 +84,21 @@ pub struct Field {
 pub enum Test {
     /// Equal to a string, number (by value), boolean or null.
     Exact(Literal),
-    /// `prefix`, plain or `equals-ignore-case` (then `text` is already case-folded).
+    /// `prefix`, plain or `equals-ignore-case` (then `text` is [`caseless::canonical`]).
     Prefix {
-        /// The literal (case-folded when `ignore_case`).
+        /// The literal.
         text: String,
         /// Compare case-insensitively.
         ignore_case: bool,
     },
-    /// `suffix`, plain or `equals-ignore-case` (then `text` is already case-folded).
+    /// `suffix`, plain or `equals-ignore-case` (then `text` is [`caseless::canonical`]).
     Suffix {
-        /// The literal (case-folded when `ignore_case`).
+        /// The literal.
         text: String,
         /// Compare case-insensitively.
         ignore_case: bool,
     },
-    /// `equals-ignore-case`; the text is case-folded.
+    /// `equals-ignore-case`; the text is [`caseless::canonical`].
     EqualsIgnoreCase(String),
     /// `wildcard`.
     Wildcard(Wildcard),
@@ -120,7 +121,7 @@ pub enum AnythingBut {
     Prefix(Vec<String>),
     /// `{"suffix": ...}`.
     Suffix(Vec<String>),
-    /// `{"equals-ignore-case": ...}`, case-folded.
+    /// `{"equals-ignore-case": ...}`, each [`caseless::canonical`].
     EqualsIgnoreCase(Vec<String>),
     /// `{"wildcard": ...}`.
     Wildcard(Vec<Wildcard>),
@@ -165,48 +166,6 @@ impl Range {
     }
 }
 
-/// Lower-cases for `equals-ignore-case` and its `prefix`/`suffix` forms.
-pub fn fold_case(s: &str) -> String {
-    s.to_lowercase()
-}
-
-/// Whether `fold_case(s)` starts with `folded` (itself already folded), without
-/// allocating when `s` is ASCII (whose folding is ASCII lower-casing, byte for byte).
-fn folded_starts_with(s: &str, folded: &str) -> bool {
-    if s.is_ascii() {
-        s.len() >= folded.len() && ascii_folds_to(&s.as_bytes()[..folded.len()], folded)
-    } else {
-        fold_case(s).starts_with(folded)
-    }
-}
-
-/// Whether `fold_case(s)` ends with `folded`; see [`folded_starts_with`].
-fn folded_ends_with(s: &str, folded: &str) -> bool {
-    if s.is_ascii() {
-        s.len() >= folded.len() && ascii_folds_to(&s.as_bytes()[s.len() - folded.len()..], folded)
-    } else {
-        fold_case(s).ends_with(folded)
-    }
-}
-
-/// Whether `fold_case(s) == folded`; see [`folded_starts_with`].
-fn folds_to(s: &str, folded: &str) -> bool {
-    if s.is_ascii() {
-        s.len() == folded.len() && ascii_folds_to(s.as_bytes(), folded)
-    } else {
-        fold_case(s) == folded
-    }
-}
-
-/// Whether ASCII `bytes`, lower-cased, are `folded`.
-fn ascii_folds_to(bytes: &[u8], folded: &str) -> bool {
-    bytes.len() == folded.len()
-        && bytes
-            .iter()
-            .zip(folded.as_bytes())
-            .all(|(a, b)| a.to_ascii_lowercase() == *b)
-}
-
 impl Test {
     /// Whether a leaf value of the event passes this test. `Exists` is decided by the
     /// presence of a leaf, so any leaf passes `exists: true` and none passes `exists: false`.
@@ -232,7 +191,7 @@ impl Test {
             Test::Prefix {
                 text,
                 ignore_case: true,
-            } => folded_starts_with(s, text),
+            } => caseless::starts_with(s, text),
             Test::Suffix {
                 text,
                 ignore_case: false,
@@ -240,8 +199,8 @@ impl Test {
             Test::Suffix {
                 text,
                 ignore_case: true,
-            } => folded_ends_with(s, text),
-            Test::EqualsIgnoreCase(t) => folds_to(s, t),
+            } => caseless::ends_with(s, text),
+            Test::EqualsIgnoreCase(t) => caseless::equals(s, t),
             Test::Wildcard(w) => w.matches(s),
             Test::Cidr(c) => c.contains(s),
             _ => false,
@@ -261,7 +220,7 @@ impl AnythingBut {
                 ps.iter().any(|p| s.ends_with(p.as_str()))
             }
             (AnythingBut::EqualsIgnoreCase(ps), Leaf::String(s)) => {
-                ps.iter().any(|p| folds_to(s, p))
+                ps.iter().any(|p| caseless::equals(s, p))
             }
             (AnythingBut::Wildcard(ws), Leaf::String(s)) => ws.iter().any(|w| w.matches(s)),
             _ => false,
@@ -531,7 +490,7 @@ impl Parser<'_> {
                         Test::Suffix { text, ignore_case }
                     })?,
                     "equals-ignore-case" => match arg {
-                        Value::String(s) => Test::EqualsIgnoreCase(fold_case(s)),
+                        Value::String(s) => Test::EqualsIgnoreCase(caseless::canonical(s)),
                         _ => return Err(e("equals-ignore-case match pattern must be a string")),
                     },
                     "wildcard" => match arg {
@@ -626,7 +585,9 @@ fn prefix_suffix(
                 ),
                 path,
             )),
-            [(k, Value::String(s))] if k == "equals-ignore-case" => Ok(make(fold_case(s), true)),
+            [(k, Value::String(s))] if k == "equals-ignore-case" => {
+                Ok(make(caseless::canonical(s), true))
+            }
             [(k, _)] if k == "equals-ignore-case" => Err(err(
                 "equals-ignore-case match pattern must be a string",
                 path,
@@ -784,7 +745,7 @@ fn anything_but(arg: &Value, path: &str) -> Result<AnythingBut, Error> {
                 "equals-ignore-case" => {
                     let list = strings(inner, "Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported.")?;
                     Ok(AnythingBut::EqualsIgnoreCase(
-                        list.iter().map(|s| fold_case(s)).collect(),
+                        list.iter().map(|s| caseless::canonical(s)).collect(),
                     ))
                 }
                 "wildcard" => {

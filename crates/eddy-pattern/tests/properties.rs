@@ -56,6 +56,13 @@ const STRINGS: &[&str] = &[
     "école",
     "ÉCOLE",
     "ß",
+    "SS",
+    "ss",
+    "\u{212A}",
+    "k",
+    "ǅ",
+    "Σ",
+    "ς",
     "İ",
     "🚀",
     "10.0.0.1",
@@ -75,7 +82,7 @@ const STRINGS: &[&str] = &[
 /// Pieces of prefixes, suffixes and wildcards.
 const FRAGMENTS: &[&str] = &[
     "", "x", "X", "y", "a", "ab", "AB", "c", "bc", "BC", "é", "É", "ÉC", "10.", ".1", "::", "🚀",
-    "\\", "*", ".", "İ", "i",
+    "\\", "*", ".", "İ", "i", "ß", "SS", "s", "Σ", "ς", "\u{212A}",
 ];
 
 const CIDRS: &[&str] = &[
@@ -532,13 +539,16 @@ fn candidates(test: &Test) -> Vec<Value> {
         Test::Prefix { text, .. } => {
             out.push(str_v(format!("{text}zz")));
             out.push(str_v(format!("{}zz", text.to_uppercase())));
+            out.push(str_v(format!("{}zz", text.to_lowercase())));
         }
         Test::Suffix { text, .. } => {
             out.push(str_v(format!("zz{text}")));
             out.push(str_v(format!("zz{}", text.to_uppercase())));
+            out.push(str_v(format!("zz{}", text.to_lowercase())));
         }
         Test::EqualsIgnoreCase(t) => {
             out.push(str_v(t.to_uppercase()));
+            out.push(str_v(t.to_lowercase()));
             out.push(str_v(t.clone()));
         }
         Test::Wildcard(w) => {

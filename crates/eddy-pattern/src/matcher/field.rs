@@ -5,12 +5,12 @@ use rustc_hash::FxHashMap;
 
 use super::lens::LenIndex;
 use super::numeric::NumericIndex;
-use super::slots::{KeyMap, Slots, StrKey};
+use super::slots::{Items, KeyMap, Slots, StrKey};
 use super::SlotId;
-use crate::cidr;
-use crate::pattern::{fold_case, AnythingBut, Test};
+use crate::pattern::{AnythingBut, Test};
 use crate::value::{number_bits, Leaf, Literal, Number};
 use crate::wildcard::Wildcard;
+use crate::{caseless, cidr};
 
 /// All tests on one path.
 #[derive(Debug)]
@@ -22,10 +22,10 @@ pub(crate) struct FieldIndex {
     /// `true`, `false`, `null`.
     exact_other: [Vec<SlotId>; 3],
     prefix: LenIndex<SlotId>,
-    prefix_ic: LenIndex<SlotId>,
     suffix: LenIndex<SlotId>,
-    suffix_ic: LenIndex<SlotId>,
-    equals_ic: KeyMap<Slots>,
+    /// Case-insensitive tests of ASCII text, and of other text.
+    caseless: CaseIndex<SlotId>,
+    caseless_wide: CaseIndex<Caseless>,
     /// Wildcards indexed by their literal head, else by their literal tail, else scanned.
     wildcard_head: LenIndex<Glob>,
     wildcard_tail: LenIndex<Glob>,
@@ -67,10 +67,9 @@ impl Default for FieldIndex {
             exact_num_text: KeyMap::default(),
             exact_other: Default::default(),
             prefix: LenIndex::default(),
-            prefix_ic: LenIndex::default(),
             suffix: LenIndex::default(),
-            suffix_ic: LenIndex::default(),
-            equals_ic: KeyMap::default(),
+            caseless: CaseIndex::default(),
+            caseless_wide: CaseIndex::default(),
             wildcard_head: LenIndex::default(),
             wildcard_tail: LenIndex::default(),
             wildcard_rest: Vec::new(),
@@ -177,6 +176,171 @@ impl Glob {
     }
 }
 
+/// The three case-insensitive tests (`equals-ignore-case`, and the `prefix` and `suffix`
+/// forms) by [`caseless::pattern_key`]: a value looks its own key up, and each test found
+/// decides whether it passes.
+#[derive(Debug)]
+struct CaseIndex<T> {
+    equals: KeyMap<Items<T>>,
+    prefix: LenIndex<T>,
+    suffix: LenIndex<T>,
+}
+
+impl<T> Default for CaseIndex<T> {
+    fn default() -> Self {
+        CaseIndex {
+            equals: KeyMap::default(),
+            prefix: LenIndex::default(),
+            suffix: LenIndex::default(),
+        }
+    }
+}
+
+/// An item of a [`CaseIndex`].
+trait CaseItem: PartialEq + Sized {
+    fn new(text: &str, slot: SlotId) -> Self;
+    fn slot(&self) -> SlotId;
+    /// Whether the value, whose key holds `literal` where this test's key is, passes
+    /// `test` ([`caseless::equals`], `starts_with` or `ends_with`). `ascii`: the value is
+    /// ASCII.
+    fn passes<'v>(
+        &self,
+        value: impl Fn() -> &'v str,
+        ascii: bool,
+        literal: &[u8],
+        test: fn(&str, &str) -> bool,
+    ) -> bool;
+}
+
+/// A test of ASCII text: its key is its text (case does not matter there), so an ASCII
+/// value whose key holds it passes; another value is checked against the key.
+impl CaseItem for SlotId {
+    fn new(_: &str, slot: SlotId) -> Self {
+        slot
+    }
+
+    fn slot(&self) -> SlotId {
+        *self
+    }
+
+    #[inline]
+    fn passes<'v>(
+        &self,
+        value: impl Fn() -> &'v str,
+        ascii: bool,
+        literal: &[u8],
+        test: fn(&str, &str) -> bool,
+    ) -> bool {
+        ascii || std::str::from_utf8(literal).is_ok_and(|l| test(value(), l))
+    }
+}
+
+/// A test of other text, which decides which values pass.
+#[derive(Debug, PartialEq)]
+struct Caseless {
+    slot: SlotId,
+    text: Box<str>,
+}
+
+impl CaseItem for Caseless {
+    fn new(text: &str, slot: SlotId) -> Self {
+        Caseless {
+            slot,
+            text: text.into(),
+        }
+    }
+
+    fn slot(&self) -> SlotId {
+        self.slot
+    }
+
+    fn passes<'v>(
+        &self,
+        value: impl Fn() -> &'v str,
+        _: bool,
+        _: &[u8],
+        test: fn(&str, &str) -> bool,
+    ) -> bool {
+        test(value(), &self.text)
+    }
+}
+
+impl<T: CaseItem> CaseIndex<T> {
+    fn is_empty(&self) -> bool {
+        self.equals.is_empty() && self.prefix.is_empty() && self.suffix.is_empty()
+    }
+
+    fn insert(&mut self, test: &Test, slot: SlotId) {
+        match test {
+            Test::Prefix { text, .. } => self
+                .prefix
+                .insert(caseless::pattern_key(text).as_bytes(), T::new(text, slot)),
+            Test::Suffix { text, .. } => self
+                .suffix
+                .insert(caseless::pattern_key(text).as_bytes(), T::new(text, slot)),
+            Test::EqualsIgnoreCase(text) => self
+                .equals
+                .entry(caseless::pattern_key(text).as_bytes())
+                .push(T::new(text, slot)),
+            _ => {}
+        }
+    }
+
+    fn remove(&mut self, test: &Test, slot: SlotId) {
+        match test {
+            Test::Prefix { text, .. } => {
+                let gone = T::new(text, slot);
+                self.prefix
+                    .remove(caseless::pattern_key(text).as_bytes(), |c| *c == gone)
+            }
+            Test::Suffix { text, .. } => {
+                let gone = T::new(text, slot);
+                self.suffix
+                    .remove(caseless::pattern_key(text).as_bytes(), |c| *c == gone)
+            }
+            Test::EqualsIgnoreCase(text) => {
+                let key = caseless::pattern_key(text);
+                let gone = T::new(text, slot);
+                if let Some(items) = self.equals.get_mut(key.as_bytes()) {
+                    items.retain(|c| *c != gone);
+                    if items.is_empty() {
+                        self.equals.remove(key.as_bytes());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Calls `hit` with the slot of every test that the value with `key` passes.
+    #[inline]
+    fn matches<'v>(
+        &self,
+        key: &[u8],
+        ascii: bool,
+        value: impl Fn() -> &'v str + Copy,
+        hit: &mut impl FnMut(SlotId),
+    ) {
+        if let Some(v) = self.equals.get(key) {
+            for c in v.as_slice() {
+                if c.passes(value, ascii, key, caseless::equals) {
+                    hit(c.slot());
+                }
+            }
+        }
+        self.prefix.prefixes_of(key, |literal, c| {
+            if c.passes(value, ascii, literal, caseless::starts_with) {
+                hit(c.slot());
+            }
+        });
+        self.suffix.suffixes_of(key, |literal, c| {
+            if c.passes(value, ascii, literal, caseless::ends_with) {
+                hit(c.slot());
+            }
+        });
+    }
+}
+
 fn bool_index(leaf: &Leaf<'_>) -> Option<usize> {
     match leaf {
         Leaf::Bool(true) => Some(0),
@@ -249,16 +413,22 @@ impl FieldIndex {
             Test::Prefix {
                 text,
                 ignore_case: true,
-            } => self.prefix_ic.insert(text.as_bytes(), slot),
+            }
+            | Test::Suffix {
+                text,
+                ignore_case: true,
+            }
+            | Test::EqualsIgnoreCase(text) => {
+                if text.is_ascii() {
+                    self.caseless.insert(test, slot)
+                } else {
+                    self.caseless_wide.insert(test, slot)
+                }
+            }
             Test::Suffix {
                 text,
                 ignore_case: false,
             } => self.suffix.insert(text.as_bytes(), slot),
-            Test::Suffix {
-                text,
-                ignore_case: true,
-            } => self.suffix_ic.insert(text.as_bytes(), slot),
-            Test::EqualsIgnoreCase(t) => self.equals_ic.entry(t.as_bytes()).push(slot),
             Test::Wildcard(w) => {
                 if !w.head().is_empty() {
                     self.wildcard_head
@@ -339,16 +509,22 @@ impl FieldIndex {
             Test::Prefix {
                 text,
                 ignore_case: true,
-            } => self.prefix_ic.remove(text.as_bytes(), |&s| s == slot),
+            }
+            | Test::Suffix {
+                text,
+                ignore_case: true,
+            }
+            | Test::EqualsIgnoreCase(text) => {
+                if text.is_ascii() {
+                    self.caseless.remove(test, slot)
+                } else {
+                    self.caseless_wide.remove(test, slot)
+                }
+            }
             Test::Suffix {
                 text,
                 ignore_case: false,
             } => self.suffix.remove(text.as_bytes(), |&s| s == slot),
-            Test::Suffix {
-                text,
-                ignore_case: true,
-            } => self.suffix_ic.remove(text.as_bytes(), |&s| s == slot),
-            Test::EqualsIgnoreCase(t) => remove_text(&mut self.equals_ic, t.as_bytes(), slot),
             Test::Wildcard(w) => {
                 if !w.head().is_empty() {
                     self.wildcard_head
@@ -540,33 +716,33 @@ impl FieldIndex {
             v.as_slice().iter().for_each(|&s| hit(s));
         }
         if !self.prefix.is_empty() {
-            self.prefix.prefixes_of(bytes, |&s| hit(s));
+            self.prefix.prefixes_of(bytes, |_, &s| hit(s));
         }
         if !self.suffix.is_empty() {
-            self.suffix.suffixes_of(bytes, |&s| hit(s));
+            self.suffix.suffixes_of(bytes, |_, &s| hit(s));
         }
         if self.wants_folded > 0 {
-            // Short ASCII values (most of them) are folded on the stack.
+            // The key of a short ASCII value (most of them) is made on the stack.
+            let ascii = bytes.is_ascii();
             let mut buf = [0u8; 64];
             let owned;
-            let folded: &[u8] = if bytes.len() <= buf.len() && bytes.is_ascii() {
+            let key: &[u8] = if ascii && bytes.len() <= buf.len() {
                 let b = &mut buf[..bytes.len()];
                 b.copy_from_slice(bytes);
                 b.make_ascii_lowercase();
                 b
             } else {
-                owned = fold_case(text());
+                owned = caseless::key(text());
                 owned.as_bytes()
             };
-            if let Some(v) = self.equals_ic.get(folded) {
-                v.as_slice().iter().for_each(|&s| hit(s));
+            self.caseless.matches(key, ascii, text, hit);
+            if !self.caseless_wide.is_empty() {
+                self.caseless_wide.matches(key, ascii, text, hit);
             }
-            self.prefix_ic.prefixes_of(folded, |&s| hit(s));
-            self.suffix_ic.suffixes_of(folded, |&s| hit(s));
         }
         if !self.wildcard_head.is_empty() {
             // The head matched (it found the entry); then the tail and the length.
-            self.wildcard_head.prefixes_of(bytes, |g| {
+            self.wildcard_head.prefixes_of(bytes, |_, g| {
                 if bytes.len() >= g.ends
                     && bytes.ends_with(g.other.as_bytes())
                     && (g.simple || g.wildcard.matches(text()))
@@ -576,7 +752,7 @@ impl FieldIndex {
             });
         }
         if !self.wildcard_tail.is_empty() {
-            self.wildcard_tail.suffixes_of(bytes, |g| {
+            self.wildcard_tail.suffixes_of(bytes, |_, g| {
                 if bytes.len() >= g.ends
                     && bytes.starts_with(g.other.as_bytes())
                     && (g.simple || g.wildcard.matches(text()))
@@ -771,6 +947,46 @@ mod tests {
 
     /// Regression (found by tests/properties.rs): with two `anything-but` lists on one
     /// field, a value excluded by one list was failed even though the other passes it.
+    /// Case-insensitive tests find candidates by key and then check them as EventBridge
+    /// does: ASCII and other patterns, ASCII and other values, all three forms.
+    #[test]
+    fn case_insensitive_tests_check_what_their_key_finds() {
+        let mut m = crate::Matcher::new();
+        let patterns = [
+            (1, r#"{"a":[{"equals-ignore-case":"ß"}]}"#),
+            (2, r#"{"a":[{"equals-ignore-case":"SS"}]}"#),
+            (3, r#"{"a":[{"equals-ignore-case":"k"}]}"#),
+            (4, r#"{"a":[{"prefix":{"equals-ignore-case":"str"}}]}"#),
+            (5, r#"{"a":[{"prefix":{"equals-ignore-case":"straße"}}]}"#),
+            (6, r#"{"a":[{"suffix":{"equals-ignore-case":"SSE"}}]}"#),
+            (7, r#"{"a":[{"suffix":{"equals-ignore-case":"ßE"}}]}"#),
+            (8, r#"{"a":[{"equals-ignore-case":"ǅ"}]}"#),
+        ];
+        for (k, p) in patterns {
+            m.add(k, p.as_bytes()).expect("valid");
+        }
+        fn sorted(m: &crate::Matcher<i32>, event: &str) -> Vec<i32> {
+            let mut got = m.matches(event.as_bytes()).expect("valid");
+            got.sort_unstable();
+            got
+        }
+        assert_eq!(sorted(&m, r#"{"a":"SS"}"#), vec![1, 2]);
+        assert_eq!(sorted(&m, r#"{"a":"ss"}"#), vec![2]);
+        assert_eq!(sorted(&m, r#"{"a":"ß"}"#), vec![1]);
+        assert_eq!(sorted(&m, r#"{"a":"K"}"#), vec![3]);
+        assert_eq!(sorted(&m, "{\"a\":\"\u{212A}\"}"), Vec::<i32>::new());
+        assert_eq!(sorted(&m, r#"{"a":"STRASSE"}"#), vec![4, 5, 6, 7]);
+        assert_eq!(sorted(&m, r#"{"a":"Straße"}"#), vec![4, 5, 7]);
+        assert_eq!(sorted(&m, r#"{"a":"strasse"}"#), vec![4, 6]);
+        assert_eq!(sorted(&m, r#"{"a":"ǆ"}"#), vec![8]);
+        assert_eq!(sorted(&m, r#"{"a":"ǅ"}"#), Vec::<i32>::new());
+        assert!(m.remove(&1));
+        assert!(m.remove(&5));
+        assert!(m.remove(&7));
+        assert_eq!(sorted(&m, r#"{"a":"SS"}"#), vec![2]);
+        assert_eq!(sorted(&m, r#"{"a":"STRASSE"}"#), vec![4, 6]);
+    }
+
     #[test]
     fn several_anything_but_lists_on_one_field() {
         let mut m = crate::Matcher::new();

@@ -52,26 +52,28 @@ impl<T: PartialEq> LenIndex<T> {
         }
     }
 
-    /// Calls `f` for every literal that is a prefix of `value`.
-    pub(crate) fn prefixes_of(&self, value: &[u8], mut f: impl FnMut(&T)) {
+    /// Calls `f` with every literal that is a prefix of `value` and each of its items.
+    pub(crate) fn prefixes_of(&self, value: &[u8], mut f: impl FnMut(&[u8], &T)) {
         for &(len, _) in &self.lens {
             if len > value.len() {
                 break;
             }
-            if let Some(items) = self.by_text.get(&value[..len]) {
-                items.as_slice().iter().for_each(&mut f);
+            let literal = &value[..len];
+            if let Some(items) = self.by_text.get(literal) {
+                items.as_slice().iter().for_each(|t| f(literal, t));
             }
         }
     }
 
-    /// Calls `f` for every literal that is a suffix of `value`.
-    pub(crate) fn suffixes_of(&self, value: &[u8], mut f: impl FnMut(&T)) {
+    /// Calls `f` with every literal that is a suffix of `value` and each of its items.
+    pub(crate) fn suffixes_of(&self, value: &[u8], mut f: impl FnMut(&[u8], &T)) {
         for &(len, _) in &self.lens {
             if len > value.len() {
                 break;
             }
-            if let Some(items) = self.by_text.get(&value[value.len() - len..]) {
-                items.as_slice().iter().for_each(&mut f);
+            let literal = &value[value.len() - len..];
+            if let Some(items) = self.by_text.get(literal) {
+                items.as_slice().iter().for_each(|t| f(literal, t));
             }
         }
     }
