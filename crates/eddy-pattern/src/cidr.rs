@@ -11,13 +11,19 @@ pub struct Cidr {
 }
 
 impl Cidr {
-    /// Parses `address/bits`. Errors carry EventBridge's reason text.
+    /// Parses `address/bits`. Errors carry EventBridge's reason text, in its order: the
+    /// parts (trailing empty ones ignored, so `10.0.0.0/8/` is `10.0.0.0/8`), the mask, the
+    /// address, then the mask against the address's length.
     pub fn parse(text: &str) -> Result<Cidr, String> {
-        let mut parts = text.split('/');
-        let (Some(addr), Some(bits), None) = (parts.next(), parts.next(), parts.next()) else {
+        let mut parts: Vec<&str> = text.split('/').collect();
+        while parts.last().is_some_and(|p| p.is_empty()) {
+            parts.pop();
+        }
+        let [addr, bits] = parts[..] else {
             return Err("Malformed CIDR, one '/' required".into());
         };
-        let bits: i64 = bits
+        // A 32-bit integer, as EventBridge reads it.
+        let bits: i32 = bits
             .parse()
             .map_err(|_| "Malformed CIDR, mask bits must be an integer".to_string())?;
         if bits < 0 {
@@ -33,7 +39,7 @@ impl Cidr {
             IpAddr::V6(_) => (true, 128u8),
         };
         // aws/event-ruler turns a full-length mask into a single address and rejects it.
-        if bits >= i64::from(max) {
+        if bits >= i32::from(max) {
             return Err(format!(
                 "{} mask bits must be < {max}",
                 if v6 { "IPv6" } else { "IPv4" }
@@ -44,6 +50,22 @@ impl Cidr {
             v6,
             bits,
             network: mask(address_bits(ip), bits, max),
+        })
+    }
+
+    /// The network of the one address `text` is, if it is an address: how EventBridge reads
+    /// an exact string value that is an IP address (`"2001:db8::1"` then matches
+    /// `"2001:DB8:0:0:0:0:0:1"`).
+    pub fn single(text: &str) -> Option<Cidr> {
+        let ip = parse_ip(text)?;
+        let (v6, max) = match ip {
+            IpAddr::V4(_) => (false, 32u8),
+            IpAddr::V6(_) => (true, 128u8),
+        };
+        Some(Cidr {
+            v6,
+            bits: max,
+            network: address_bits(ip),
         })
     }
 
@@ -61,22 +83,30 @@ impl Cidr {
     }
 }
 
-/// Whether `text` has the shape of an IP address (dotted quad of up to three digits, or hex
-/// groups with colons), whatever its values.
+/// Whether `text` has a shape EventBridge reads as an IP address: four dot-separated runs
+/// of digits, or hex digits and colons with at least one colon (no dotted IPv6 tail, no
+/// zone, no brackets). Other text is not an address, whatever it says.
 fn looks_like_ip(text: &str) -> bool {
+    let b = text.as_bytes();
     let quad = text.split('.').count() == 4
         && text
             .split('.')
-            .all(|g| (1..=3).contains(&g.len()) && g.bytes().all(|b| b.is_ascii_digit()));
-    let hex = text.contains(':')
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+            .all(|g| !g.is_empty() && g.bytes().all(|c| c.is_ascii_digit()));
+    let hex = b.contains(&b':') && b.iter().all(|&c| c.is_ascii_hexdigit() || c == b':');
     quad || hex
 }
 
+/// The address `text` is, as EventBridge reads one: it has the shape ([`looks_like_ip`])
+/// and is a valid literal; an IPv4-mapped IPv6 address (`::ffff:a00:1`) is its IPv4
+/// address.
 pub(crate) fn parse_ip(text: &str) -> Option<IpAddr> {
-    text.parse().ok()
+    if !looks_like_ip(text) {
+        return None;
+    }
+    match text.parse().ok()? {
+        IpAddr::V6(v6) => Some(v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4)),
+        v4 => Some(v4),
+    }
 }
 
 pub(crate) fn address_bits(ip: IpAddr) -> u128 {
@@ -134,5 +164,47 @@ mod tests {
             "Malformed CIDR, mask bits must not be negative"
         );
         assert!(Cidr::parse("::/0").is_ok());
+    }
+
+    /// The edges of EventBridge's reading (checked against aws/event-ruler).
+    #[test]
+    fn addresses_as_eventbridge_reads_them() {
+        assert_eq!(
+            Cidr::parse("10.0.0.0/8/"),
+            Cidr::parse("10.0.0.0/8"),
+            "trailing empty parts are ignored"
+        );
+        assert_eq!(
+            Cidr::parse("10.0.0.0/").unwrap_err(),
+            "Malformed CIDR, one '/' required"
+        );
+        assert_eq!(
+            Cidr::parse("10.0.0.0/2147483648").unwrap_err(),
+            "Malformed CIDR, mask bits must be an integer"
+        );
+        assert_eq!(
+            Cidr::parse("::ffff:10.0.0.0/104").unwrap_err(),
+            "Nonstandard IP address: ::ffff:10.0.0.0"
+        );
+        assert_eq!(
+            Cidr::parse("::ffff:a00:0/104").unwrap_err(),
+            "IPv4 mask bits must be < 32"
+        );
+        let c = Cidr::parse("10.0.0.0/24").expect("valid");
+        assert!(c.contains("::ffff:a00:1"), "an IPv4-mapped address is IPv4");
+        assert!(!c.contains("::ffff:10.0.0.1"), "no dotted IPv6");
+        assert!(!Cidr::parse("::/0").expect("valid").contains("::ffff:a00:1"));
+        assert!(!Cidr::parse("fe80::/16")
+            .expect("valid")
+            .contains("fe80::1%eth0"));
+        let one = Cidr::single("2001:db8::1").expect("an address");
+        assert!(one.contains("2001:DB8:0:0:0:0:0:1"));
+        assert!(!one.contains("2001:db8::2"));
+        assert!(Cidr::single("::0").expect("an address").contains("::"));
+        assert!(Cidr::single("10.0.0.1")
+            .expect("an address")
+            .contains("::ffff:a00:1"));
+        assert!(Cidr::single("10.0.0.256").is_none());
+        assert!(Cidr::single("a:b").is_none(), "not a valid literal");
     }
 }

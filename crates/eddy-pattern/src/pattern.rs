@@ -4,7 +4,7 @@
 use crate::caseless;
 use crate::cidr::Cidr;
 use crate::json::{self, Value};
-use crate::value::{Leaf, Literal, Number};
+use crate::value::{is_comparable, Leaf, Literal, Number};
 use crate::wildcard::Wildcard;
 
 /// Caps that keep hostile patterns cheap. The defaults are far above what EventBridge
@@ -173,7 +173,11 @@ impl Test {
         match self {
             Test::Exact(lit) => leaf.equals(lit),
             Test::Exists(present) => *present,
-            Test::Numeric(r) => matches!(leaf, Leaf::Number(x, _) if r.contains(*x)),
+            Test::Numeric(r) => {
+                // As in EventBridge, only a number that is exactly a double compares
+                // (`1e400`, `0.30000000000000001` are in no range).
+                matches!(leaf, Leaf::Number(x, t) if r.contains(*x) && is_comparable(*x, t))
+            }
             Test::AnythingBut(ab) => !ab.excludes(leaf),
             _ => match leaf {
                 Leaf::String(s) => self.matches_str(s),
@@ -464,7 +468,12 @@ impl Parser<'_> {
     fn test(&mut self, item: &Value, path: &str) -> Result<Test, Error> {
         let e = |reason: &str| err(reason, path);
         Ok(match item {
-            Value::String(s) => Test::Exact(Literal::String(s.clone())),
+            // EventBridge reads a value that is an IP address as that address, whatever its
+            // spelling (`"2001:db8::1"` matches `"2001:DB8:0:0:0:0:0:1"`).
+            Value::String(s) => match Cidr::single(s) {
+                Some(address) => Test::Cidr(address),
+                None => Test::Exact(Literal::String(s.clone())),
+            },
             Value::Number(n) => Test::Exact(Literal::Number(number(n, path)?)),
             Value::Bool(b) => Test::Exact(Literal::Bool(*b)),
             Value::Null => Test::Exact(Literal::Null),
@@ -474,15 +483,12 @@ impl Parser<'_> {
                 ))
             }
             Value::Object(entries) => {
-                let (op, arg) = match entries.as_slice() {
-                    [] => return Err(e("Match expression name not found")),
-                    [(op, arg)] => (op, arg),
-                    [(op, _), ..] if op == "numeric" || op == "anything-but" => {
-                        return Err(e("Too many elements in numeric expression"))
-                    }
-                    _ => return Err(e("Only one key allowed in match expression")),
+                // EventBridge reads the first operator and its value, and only then finds
+                // that more follow: their errors come first.
+                let Some((op, arg)) = entries.first() else {
+                    return Err(e("Match expression name not found"));
                 };
-                match op.as_str() {
+                let test = match op.as_str() {
                     "prefix" => prefix_suffix(arg, "prefix", path, |text, ignore_case| {
                         Test::Prefix { text, ignore_case }
                     })?,
@@ -510,7 +516,15 @@ impl Parser<'_> {
                     "numeric" => Test::Numeric(numeric(arg, path)?),
                     "anything-but" => Test::AnythingBut(anything_but(arg, path)?),
                     other => return Err(e(&format!("Unrecognized match type {other}"))),
+                };
+                if entries.len() > 1 {
+                    return Err(e(if op == "numeric" || op == "anything-but" {
+                        "Too many elements in numeric expression"
+                    } else {
+                        "Only one key allowed in match expression"
+                    }));
                 }
+                test
             }
         })
     }
@@ -585,23 +599,29 @@ fn prefix_suffix(
                 ),
                 path,
             )),
-            [(k, Value::String(s))] if k == "equals-ignore-case" => {
-                Ok(make(caseless::canonical(s), true))
+            [(k, _), ..] if k != "equals-ignore-case" => {
+                Err(err(format!("Unsupported {op} pattern: {k}"), path))
             }
-            [(k, _)] if k == "equals-ignore-case" => Err(err(
+            [(_, Value::String(s))] => Ok(make(caseless::canonical(s), true)),
+            [(_, Value::String(_)), ..] => {
+                Err(err("Only one key allowed in match expression", path))
+            }
+            [_, ..] => Err(err(
                 "equals-ignore-case match pattern must be a string",
                 path,
             )),
-            [(k, _), ..] => Err(err(format!("Unsupported {op} pattern: {k}"), path)),
         },
         _ => Err(err(format!("{op} match pattern must be a string"), path)),
     }
 }
 
-/// The text of a value as it appears in the pattern, for messages.
+/// The text of a value as EventBridge's reader names it in messages: a scalar as written
+/// (a string without its quotes), an array or object by its opening bracket.
 fn token(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
+        Value::Array(_) => "[".into(),
+        Value::Object(_) => "{".into(),
         other => other.to_json(),
     }
 }
@@ -720,33 +740,39 @@ fn anything_but(arg: &Value, path: &str) -> Result<AnythingBut, Error> {
             Ok(AnythingBut::Values(values))
         }
         Value::Object(entries) => {
-            let (op, inner) = match entries.as_slice() {
-                [] => return Err(e("Anything-But expression name not found")),
-                [(op, inner)] => (op, inner),
-                _ => return Err(e("Too many elements in numeric expression")),
+            // In EventBridge's order: the operator, the kind of its value, the values, and
+            // only then whether more keys follow.
+            let Some((op, inner)) = entries.first() else {
+                return Err(e("Anything-But expression name not found"));
             };
-            match op.as_str() {
+            if !matches!(
+                op.as_str(),
+                "prefix" | "suffix" | "equals-ignore-case" | "wildcard"
+            ) {
+                return Err(e(&format!("Unsupported anything-but pattern: {op}")));
+            }
+            if !matches!(inner, Value::Array(_) | Value::String(_) | Value::Number(_)) {
+                return Err(e(
+                    "Value of anything-but must be an array or single string/number value.",
+                ));
+            }
+            let but = match op.as_str() {
                 "prefix" | "suffix" => {
-                    if let Value::Object(_) = inner {
-                        return Err(e(
-                            "Value of anything-but must be an array or single string/number value.",
-                        ));
-                    }
                     let list = strings(inner, "prefix/suffix match pattern must be a string")?;
                     if list.iter().any(String::is_empty) {
                         return Err(e("Null prefix/suffix not allowed"));
                     }
-                    Ok(if op == "prefix" {
+                    if op == "prefix" {
                         AnythingBut::Prefix(list)
                     } else {
                         AnythingBut::Suffix(list)
-                    })
+                    }
                 }
                 "equals-ignore-case" => {
                     let list = strings(inner, "Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported.")?;
-                    Ok(AnythingBut::EqualsIgnoreCase(
+                    AnythingBut::EqualsIgnoreCase(
                         list.iter().map(|s| caseless::canonical(s)).collect(),
-                    ))
+                    )
                 }
                 "wildcard" => {
                     let list = strings(inner, "wildcard match pattern must be a string")?;
@@ -754,10 +780,14 @@ fn anything_but(arg: &Value, path: &str) -> Result<AnythingBut, Error> {
                         .iter()
                         .map(|s| Wildcard::parse(s).map_err(|r| err(r, path)))
                         .collect::<Result<_, _>>()?;
-                    Ok(AnythingBut::Wildcard(ws))
+                    AnythingBut::Wildcard(ws)
                 }
-                other => Err(e(&format!("Unsupported anything-but pattern: {other}"))),
+                _ => unreachable!("the operator was checked above"),
+            };
+            if entries.len() > 1 {
+                return Err(e("Too many elements in numeric expression"));
             }
+            Ok(but)
         }
         _ => Err(e(
             "Value of anything-but must be an array or single string/number value.",
@@ -771,6 +801,100 @@ mod tests {
 
     fn reason(p: &str) -> String {
         Pattern::parse(p.as_bytes()).expect_err(p).reason
+    }
+
+    /// EventBridge reads a match expression's first operator and its value before it
+    /// looks for more keys, so their errors win (checked against aws/event-ruler).
+    #[test]
+    fn the_first_operator_is_read_before_the_count_of_keys() {
+        let cases = [
+            (
+                r#"{"prefix":5,"suffix":"y"}"#,
+                "prefix match pattern must be a string",
+            ),
+            (r#"{"x":1,"prefix":"a"}"#, "Unrecognized match type x"),
+            (
+                r#"{"prefix":"a","suffix":"y"}"#,
+                "Only one key allowed in match expression",
+            ),
+            (
+                r#"{"numeric":false,"numeric":">"}"#,
+                "Value of numeric must be an array.",
+            ),
+            (
+                r#"{"numeric":[">",1],"x":1}"#,
+                "Too many elements in numeric expression",
+            ),
+            (
+                r#"{"anything-but":"a","x":1}"#,
+                "Too many elements in numeric expression",
+            ),
+            (
+                r#"{"anything-but":{"prefix":null}}"#,
+                "Value of anything-but must be an array or single string/number value.",
+            ),
+            (
+                r#"{"anything-but":{"equals-ignore-case":{}}}"#,
+                "Value of anything-but must be an array or single string/number value.",
+            ),
+            (
+                r#"{"anything-but":{"wildcard":true}}"#,
+                "Value of anything-but must be an array or single string/number value.",
+            ),
+            (
+                r#"{"anything-but":{"prefix":5}}"#,
+                "prefix/suffix match pattern must be a string",
+            ),
+            (
+                r#"{"anything-but":{"x":null,"prefix":"a"}}"#,
+                "Unsupported anything-but pattern: x",
+            ),
+            (
+                r#"{"anything-but":{"prefix":"a","suffix":"b"}}"#,
+                "Too many elements in numeric expression",
+            ),
+            (
+                r#"{"prefix":{"equals-ignore-case":"a","x":1}}"#,
+                "Only one key allowed in match expression",
+            ),
+            (
+                r#"{"prefix":{"x":1,"equals-ignore-case":"a"}}"#,
+                "Unsupported prefix pattern: x",
+            ),
+            (
+                r#"{"suffix":{"equals-ignore-case":1,"x":1}}"#,
+                "equals-ignore-case match pattern must be a string",
+            ),
+            (r#"{"numeric":[[1]]}"#, "Invalid member in numeric match: ["),
+            (
+                r#"{"numeric":[{"a":1}]}"#,
+                "Invalid member in numeric match: {",
+            ),
+        ];
+        for (expr, want) in cases {
+            assert_eq!(reason(&format!(r#"{{"a":[{expr}]}}"#)), want, "{expr}");
+        }
+    }
+
+    #[test]
+    fn numbers_that_are_not_exactly_a_double_are_in_no_range() {
+        let p = Pattern::parse(br#"{"a":[{"numeric":[">",0]}]}"#).expect("valid");
+        let Test::Numeric(r) = &p.branches[0].fields[0].tests[0] else {
+            panic!("a range")
+        };
+        let test = Test::Numeric(*r);
+        for (text, want) in [
+            ("1", true),
+            ("0.3", true),
+            ("-122.38091986472794", false),
+            ("122.38091986472794", true),
+            ("1e400", false),
+            ("0.30000000000000001", false),
+            ("12345678901234567890", false),
+        ] {
+            let x: f64 = text.parse().expect("a number");
+            assert_eq!(test.matches(&Leaf::Number(x, text)), want, "{text}");
+        }
     }
 
     fn fields(p: &str) -> Vec<Vec<(String, usize)>> {

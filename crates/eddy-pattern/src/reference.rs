@@ -24,8 +24,9 @@ pub struct FlatLeaf<'a> {
     pub path: String,
     /// The value.
     pub leaf: Leaf<'a>,
-    /// `(array, index)` for every array on the way to the leaf; arrays are numbered in
-    /// document order.
+    /// `(array, index)` for every array on the way to the leaf whose element is an object
+    /// or array (a plain value directly in an array is tied to no element of it); arrays
+    /// are numbered in document order.
     pub trail: Vec<(usize, usize)>,
 }
 
@@ -62,9 +63,16 @@ fn walk<'a>(
             let id = *arrays;
             *arrays += 1;
             for (i, child) in items.iter().enumerate() {
-                trail.push((id, i));
+                // As EventBridge reads arrays, only an object or array element belongs to
+                // its element: a plain value in an array is tied to none of its elements.
+                let tied = matches!(child, Value::Object(_) | Value::Array(_));
+                if tied {
+                    trail.push((id, i));
+                }
                 walk(child, path.clone(), trail, arrays, out);
-                trail.pop();
+                if tied {
+                    trail.pop();
+                }
             }
             return;
         }

@@ -8,7 +8,7 @@ use super::numeric::NumericIndex;
 use super::slots::{Items, KeyMap, Slots, StrKey};
 use super::SlotId;
 use crate::pattern::{AnythingBut, Test};
-use crate::value::{number_bits, Leaf, Literal, Number};
+use crate::value::{is_comparable, number_bits, Leaf, Literal, Number};
 use crate::wildcard::Wildcard;
 use crate::{caseless, cidr};
 
@@ -655,7 +655,9 @@ impl FieldIndex {
             Leaf::Number(x, text) => {
                 if self.wants_number > 0 {
                     if !self.numeric.is_empty() {
-                        self.numeric.containing(x, &mut hit);
+                        // Only numbers that are exactly a double compare with a range.
+                        self.numeric
+                            .containing(x, || is_comparable(x, text), &mut hit);
                     }
                     // Whether the number is exactly a double costs a formatting for long
                     // numbers: only find out when some test compares by value.

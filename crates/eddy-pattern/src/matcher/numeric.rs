@@ -52,14 +52,24 @@ impl<T: Copy + PartialEq> NumericIndex<T> {
         self.tree = std::sync::OnceLock::new();
     }
 
-    /// Calls `f` for every range that holds `x`.
-    pub(crate) fn containing(&self, x: f64, mut f: impl FnMut(T)) {
+    /// Calls `f` for every range that holds `x`, if `comparable()`: asked once, and only
+    /// when some range holds `x` (whether a number is exactly its double can cost a
+    /// formatting).
+    pub(crate) fn containing(
+        &self,
+        x: f64,
+        comparable: impl FnOnce() -> bool,
+        mut f: impl FnMut(T),
+    ) {
         if x.is_nan() {
             return;
         }
+        let mut comparable = Some(comparable);
+        let mut admitted = None;
+        let mut admit = || *admitted.get_or_insert_with(|| comparable.take().is_some_and(|c| c()));
         if self.ranges.len() <= LINEAR {
             for (r, t) in &self.ranges {
-                if r.contains(x) {
+                if r.contains(x) && admit() {
                     f(*t);
                 }
             }
@@ -68,9 +78,14 @@ impl<T: Copy + PartialEq> NumericIndex<T> {
         let tree = self.tree.get_or_init(|| Tree::build(&self.ranges));
         let atom = tree.atom(x);
         let list = |i: usize| &tree.items[tree.starts[i] as usize..tree.starts[i + 1] as usize];
+        let mut each = |items: &[T]| {
+            if !items.is_empty() && admit() {
+                items.iter().for_each(|t| f(*t));
+            }
+        };
         match tree.segments {
-            None => list(atom).iter().for_each(|t| f(*t)),
-            Some(size) => path_to_root(atom, size).for_each(|n| list(n).iter().for_each(|t| f(*t))),
+            None => each(list(atom)),
+            Some(size) => path_to_root(atom, size).for_each(|n| each(list(n))),
         }
     }
 }
@@ -225,7 +240,7 @@ mod tests {
     /// The index finds exactly the ranges of `all` that hold `x`.
     fn agrees(idx: &NumericIndex<u32>, all: &[(Range, u32)], x: f64) {
         let mut got = Vec::new();
-        idx.containing(x, |t| got.push(t));
+        idx.containing(x, || true, |t| got.push(t));
         got.sort_unstable();
         let want: Vec<u32> = all
             .iter()

@@ -246,6 +246,7 @@ pub(crate) fn scan(
         halt: Stop::Done,
         trie,
         trail: Vec::new(),
+        in_arrays: 0,
         arrays: 0,
         mode,
         unseen: trie.paths,
@@ -288,8 +289,11 @@ struct Scanner<'a, 't> {
     /// Named keys met in the objects being read (a stack of frames), to find repeats.
     keys: Vec<usize>,
     trie: &'t Trie,
+    /// The array elements the value being read is tied to (objects and arrays in arrays).
     trail: Vec<(u32, u32)>,
     arrays: u32,
+    /// How many arrays the value being read is in (tied to an element or not).
+    in_arrays: u32,
 }
 
 /// The offset from `from` of the first `"` or `\\` in `s[from..]`, and whether it is a
@@ -426,7 +430,7 @@ impl<'a> Scanner<'a, '_> {
                 if let Some(p) = self.trie.nodes[node].path {
                     if sink.leaf(p, leaf, &self.trail) {
                         self.unseen -= 1;
-                        if self.unseen == 0 && self.mode == Mode::Plain && self.trail.is_empty() {
+                        if self.unseen == 0 && self.mode == Mode::Plain && self.in_arrays == 0 {
                             return Err(self.stop(Stop::Done));
                         }
                     }
@@ -584,9 +588,19 @@ impl<'a> Scanner<'a, '_> {
         self.arrays += 1;
         let mut index = 0u32;
         loop {
-            self.trail.push((id, index));
+            // Only an object or array element is tied to its place in the array (as in
+            // the reference matcher and EventBridge).
+            self.ws();
+            let tied = matches!(self.peek(), Some(b'{' | b'['));
+            if tied {
+                self.trail.push((id, index));
+            }
+            self.in_arrays += 1;
             let r = self.value(node, depth + 1, sink);
-            self.trail.pop();
+            self.in_arrays -= 1;
+            if tied {
+                self.trail.pop();
+            }
             r?;
             self.ws();
             match self.peek() {
