@@ -73,6 +73,14 @@ pub fn is_comparable(value: f64, text: &str) -> bool {
     if !value.is_finite() {
         return false;
     }
+    // The shortest spelling that reads back as the same double (`ryu`). Long numbers
+    // (coordinates, say) are mostly written that way already: then nothing is left to
+    // compare.
+    let mut shortest = ryu::Buffer::new();
+    let shortest = (text.len() > 15).then(|| shortest.format_finite(value));
+    if shortest.is_some_and(|s| s.as_bytes() == text.as_bytes()) {
+        return true;
+    }
     let Some(dec) = Decimal::parse(text.as_bytes()) else {
         return false;
     };
@@ -82,10 +90,8 @@ pub fn is_comparable(value: f64, text: &str) -> bool {
     if dec.len <= 15 && (value.is_normal() || dec.len == 0) {
         return true;
     }
-    let mut shortest = StackText::default();
-    if std::fmt::Write::write_fmt(&mut shortest, format_args!("{value:e}")).is_err() {
-        return false;
-    }
+    let mut buf = ryu::Buffer::new();
+    let shortest = shortest.unwrap_or_else(|| buf.format_finite(value));
     Decimal::parse(shortest.as_bytes()).is_some_and(|s| s == dec)
 }
 
@@ -159,39 +165,6 @@ impl Decimal {
             d.exponent = d.exponent.checked_add(e)?;
         }
         Some(d)
-    }
-}
-
-/// A small text buffer on the stack, for formatting a double without allocating.
-struct StackText {
-    buf: [u8; 40],
-    len: usize,
-}
-
-impl Default for StackText {
-    fn default() -> StackText {
-        StackText {
-            buf: [0; 40],
-            len: 0,
-        }
-    }
-}
-
-impl StackText {
-    fn as_bytes(&self) -> &[u8] {
-        &self.buf[..self.len]
-    }
-}
-
-impl std::fmt::Write for StackText {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        let end = self.len + s.len();
-        self.buf
-            .get_mut(self.len..end)
-            .ok_or(std::fmt::Error)?
-            .copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
     }
 }
 
@@ -304,6 +277,20 @@ mod tests {
             .expect("n")
             .is_comparable());
         assert!(Number::parse("5000000001").expect("n").is_comparable());
+        // Long numbers: spelled as the shortest form (the quick answer), or another
+        // spelling of the same decimal, or a decimal that only rounds to that double.
+        for (t, exact) in [
+            ("-122.38091986472794", true),
+            ("37.807807921694092", false),
+            ("1.0000000000000000", true),
+            ("100000000000000000", true),
+            ("1.00000000000000000e17", true),
+            ("0.30000000000000004", true),
+            ("0.30000000000000001", false),
+            ("9007199254740993", false),
+        ] {
+            assert_eq!(Number::parse(t).expect("n").is_comparable(), exact, "{t}");
+        }
     }
 
     /// Regression (found by tests/properties.rs): numbers below the normal range of a
