@@ -87,13 +87,27 @@ impl Cidr {
 /// of digits, or hex digits and colons with at least one colon (no dotted IPv6 tail, no
 /// zone, no brackets). Other text is not an address, whatever it says.
 fn looks_like_ip(text: &str) -> bool {
-    let b = text.as_bytes();
-    let quad = text.split('.').count() == 4
-        && text
-            .split('.')
-            .all(|g| !g.is_empty() && g.bytes().all(|c| c.is_ascii_digit()));
-    let hex = b.contains(&b':') && b.iter().all(|&c| c.is_ascii_hexdigit() || c == b':');
-    quad || hex
+    // One pass: IPv4 needs three dots between non-empty digit runs; IPv6 only hex digits
+    // and colons, at least one colon.
+    let (mut v4, mut v6, mut dots, mut run, mut colon) = (true, true, 0, 0, false);
+    for &c in text.as_bytes() {
+        match c {
+            b'0'..=b'9' => run += 1,
+            b'.' => {
+                v4 &= run > 0;
+                v6 = false;
+                dots += 1;
+                run = 0;
+            }
+            b':' => {
+                v4 = false;
+                colon = true;
+            }
+            b'a'..=b'f' | b'A'..=b'F' => v4 = false,
+            _ => return false,
+        }
+    }
+    (v4 && dots == 3 && run > 0) || (v6 && colon)
 }
 
 /// The address `text` is, as EventBridge reads one: it has the shape ([`looks_like_ip`])
