@@ -95,9 +95,13 @@ pub fn matches(pattern: &Pattern, event: &Value) -> bool {
 }
 
 fn branch_matches(branch: &Branch, leaves: &[FlatLeaf<'_>]) -> bool {
-    // For each field: the leaves that satisfy it, or `None` standing for "satisfied by absence".
-    let mut options: Vec<Vec<Option<&FlatLeaf<'_>>>> = Vec::new();
-    for field in &branch.fields {
+    // EventBridge takes a branch's fields in the order of their paths: an `exists: false`
+    // field is absent when every leaf on its path lies in other array elements than the
+    // leaves chosen for the fields before it.
+    let mut fields: Vec<&Field> = branch.fields.iter().collect();
+    fields.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut options: Vec<Vec<Choice<'_, '_>>> = Vec::new();
+    for field in fields {
         let opts = field_options(field, leaves);
         if opts.is_empty() {
             return false;
@@ -108,25 +112,31 @@ fn branch_matches(branch: &Branch, leaves: &[FlatLeaf<'_>]) -> bool {
     consistent_choice(&options, &mut chosen)
 }
 
-fn field_options<'l, 'a>(
-    field: &Field,
-    leaves: &'l [FlatLeaf<'a>],
-) -> Vec<Option<&'l FlatLeaf<'a>>> {
+/// One way a field can be satisfied.
+enum Choice<'l, 'a> {
+    /// By this leaf.
+    Leaf(&'l FlatLeaf<'a>),
+    /// By absence: none of these leaves (all those on the path) may be compatible with
+    /// the leaves chosen before.
+    Absent(Vec<&'l FlatLeaf<'a>>),
+}
+
+fn field_options<'l, 'a>(field: &Field, leaves: &'l [FlatLeaf<'a>]) -> Vec<Choice<'l, 'a>> {
     let at_path: Vec<&FlatLeaf<'_>> = leaves.iter().filter(|l| l.path == field.path).collect();
-    let mut opts: Vec<Option<&FlatLeaf<'_>>> = at_path
+    let mut opts: Vec<Choice<'_, '_>> = at_path
         .iter()
         .copied()
         .filter(|l| field.tests.iter().any(|t| t.matches(&l.leaf)))
-        .map(Some)
+        .map(Choice::Leaf)
         .collect();
-    if at_path.is_empty() && field.tests.iter().any(|t| matches!(t, Test::Exists(false))) {
-        opts.push(None);
+    if field.tests.iter().any(|t| matches!(t, Test::Exists(false))) {
+        opts.push(Choice::Absent(at_path));
     }
     opts
 }
 
 fn consistent_choice<'l, 'a>(
-    options: &[Vec<Option<&'l FlatLeaf<'a>>>],
+    options: &[Vec<Choice<'l, 'a>>],
     chosen: &mut Vec<&'l FlatLeaf<'a>>,
 ) -> bool {
     let Some((first, rest)) = options.split_first() else {
@@ -134,12 +144,15 @@ fn consistent_choice<'l, 'a>(
     };
     for opt in first {
         match opt {
-            None => {
-                if consistent_choice(rest, chosen) {
+            Choice::Absent(present) => {
+                let absent = present
+                    .iter()
+                    .all(|p| chosen.iter().any(|c| !compatible(&c.trail, &p.trail)));
+                if absent && consistent_choice(rest, chosen) {
                     return true;
                 }
             }
-            Some(leaf) => {
+            Choice::Leaf(leaf) => {
                 if chosen.iter().all(|c| compatible(&c.trail, &leaf.trail)) {
                     chosen.push(leaf);
                     let ok = consistent_choice(rest, chosen);

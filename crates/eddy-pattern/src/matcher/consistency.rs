@@ -144,4 +144,55 @@ mod tests {
         let small = json::parse(br#"{"a1":[{"f1":"x","g":"y"}],"a2":[{"f2":"x"}]}"#).expect("json");
         assert!(!reference::matches(&p, &small));
     }
+
+    /// `exists: false` in arrays of objects, as aws/event-ruler reads it (its
+    /// `testACWithExistFalseRule`): fields are taken in the order of their paths, and a
+    /// field is absent when its leaves lie in other elements than those chosen before it.
+    #[test]
+    fn exists_false_in_arrays_follows_the_order_of_paths() {
+        let cases = [
+            // `a.c` comes after `a.b`: absent from the element `a.b` chose.
+            (
+                r#"{"a":{"b":["1"],"c":[{"exists":false}]}}"#,
+                r#"{"a":[{"b":"1"},{"c":"2"}]}"#,
+                true,
+            ),
+            (
+                r#"{"a":{"b":["1"],"c":[{"exists":false}]}}"#,
+                r#"{"a":[{"b":"1","c":"2"}]}"#,
+                false,
+            ),
+            // `a.b` comes first: nothing chosen yet, so any leaf is present.
+            (
+                r#"{"a":{"c":["1"],"b":[{"exists":false}]}}"#,
+                r#"{"a":[{"c":"1"},{"b":"2"}]}"#,
+                false,
+            ),
+            // A leaf outside arrays is present whatever was chosen.
+            (
+                r#"{"a":{"b":["1"]},"c":[{"exists":false}]}"#,
+                r#"{"a":[{"b":"1"}],"c":2}"#,
+                false,
+            ),
+            // Some element chosen for `a.b` must leave `a.c` out.
+            (
+                r#"{"a":{"b":["1"],"c":[{"exists":false}]}}"#,
+                r#"{"a":[{"b":"1","c":1},{"b":"1"}]}"#,
+                true,
+            ),
+        ];
+        for (pattern, event, want) in cases {
+            let mut m = Matcher::new();
+            m.add(1, pattern.as_bytes()).expect("valid");
+            let got = !m.matches(event.as_bytes()).expect("event").is_empty();
+            assert_eq!(got, want, "{pattern} on {event}");
+            let p = Pattern::parse(pattern.as_bytes()).expect("valid");
+            let e = json::parse(event.as_bytes()).expect("json");
+            assert_eq!(
+                reference::matches(&p, &e),
+                want,
+                "reference: {pattern} on {event}"
+            );
+        }
+    }
 }

@@ -92,6 +92,9 @@ struct Check {
     path: PathId,
     need: Need,
     test: CheckTest,
+    /// The field's place among its branch's fields ordered by path, the order in which
+    /// EventBridge reads them (it decides what `exists: false` in arrays means).
+    rank: u32,
 }
 
 #[derive(Debug)]
@@ -301,6 +304,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
                     *self.shared.entry((path, test_key(t).0)).or_default() += 1;
                 }
             }
+            let rank = |f: &Field| branch.fields.iter().filter(|o| o.path < f.path).count() as u32;
             let checks: Box<[Check]> = branch
                 .fields
                 .iter()
@@ -309,6 +313,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
                     path,
                     need,
                     test: CheckTest::new(f),
+                    rank: rank(f),
                 })
                 .collect();
             let entry = BranchEntry { fields, key: None };
@@ -613,6 +618,11 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
                 }
                 continue;
             }
+            if need != Need::Hit && self.tied_leaves(path, s).is_some() {
+                // `exists: false`, and every leaf on the path sits in an array element:
+                // absent or not depends on the elements the fields before it chose.
+                return self.holds_in_order(checks, event, s);
+            }
             if need == Need::Absent {
                 return false;
             }
@@ -638,6 +648,60 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         options.len() < 2 || consistency::consistent(&mut options)
     }
 
+    /// The trails of every leaf on `path`, if each lies in some array element (a leaf
+    /// outside arrays is present whatever the other fields chose).
+    fn tied_leaves<'s>(&self, path: PathId, s: &'s Scratch) -> Option<Vec<consistency::Trail<'s>>> {
+        let mut trails = Vec::new();
+        let mut at = s.path_head[path as usize];
+        while at != NONE {
+            let rec = &s.leaves[at as usize];
+            if rec.trail.1 == 0 {
+                return None;
+            }
+            trails.push(&s.trails[rec.trail.0 as usize..(rec.trail.0 + rec.trail.1) as usize]);
+            at = rec.next;
+        }
+        Some(trails)
+    }
+
+    /// [`Matcher::branch_holds`] for a branch with an `exists: false` field whose leaves
+    /// all sit in array elements. EventBridge reads the fields in the order of their
+    /// paths, and such a field is absent when each of its leaves lies in another element
+    /// of some array than a leaf chosen for a field before it; so this chooses leaves field
+    /// by field in that order (a search with the consistency step budget).
+    fn holds_in_order(&self, checks: &[Check], event: &[u8], s: &Scratch) -> bool {
+        let gen = s.gen;
+        let mut fields: Vec<(u32, Vec<Choice<'_>>)> = Vec::with_capacity(checks.len());
+        for check in checks {
+            let present = s.path_stamp[check.path as usize] == gen;
+            let mut choices = Vec::new();
+            if present && check.need != Need::Absent {
+                // Every passing leaf, tied or not: a tied one may be what leaves a later
+                // field's leaves out.
+                self.each_passing(&check.test, check.path, event, s, |t| {
+                    choices.push(Choice::Leaf(t));
+                    true
+                });
+            }
+            if check.need != Need::Hit {
+                if !present {
+                    continue;
+                }
+                if let Some(tied) = self.tied_leaves(check.path, s) {
+                    choices.push(Choice::Absent(tied));
+                }
+            }
+            if choices.is_empty() {
+                return false;
+            }
+            fields.push((check.rank, choices));
+        }
+        fields.sort_by_key(|(rank, _)| *rank);
+        let choices: Vec<Vec<Choice<'_>>> = fields.into_iter().map(|(_, c)| c).collect();
+        let mut budget = consistency::BUDGET;
+        choose_in_order(&choices, &mut Vec::new(), &mut budget)
+    }
+
     /// The leaves on `path` that pass one of the field's tests: none, one outside any
     /// array (compatible with everything), or the array trails of all of them.
     fn passing_trails<'s>(
@@ -648,6 +712,32 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         s: &'s Scratch,
     ) -> Passing<'s> {
         let mut trails = Vec::new();
+        let all = self.each_passing(test, path, event, s, |t| {
+            if t.is_empty() {
+                return false;
+            }
+            trails.push(t);
+            true
+        });
+        if !all {
+            Passing::Free
+        } else if trails.is_empty() {
+            Passing::None
+        } else {
+            Passing::InArrays(trails)
+        }
+    }
+
+    /// Calls `f` with the trail of each leaf on `path` that passes the test (empty for a
+    /// leaf outside arrays) while it returns true; returns whether it always did.
+    fn each_passing<'s>(
+        &self,
+        test: &CheckTest,
+        path: PathId,
+        event: &[u8],
+        s: &'s Scratch,
+        mut f: impl FnMut(consistency::Trail<'s>) -> bool,
+    ) -> bool {
         let mut at = s.path_head[path as usize];
         while at != NONE {
             let rec = &s.leaves[at as usize];
@@ -660,20 +750,60 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
                     tests.iter().any(|t| t.matches(&leaf))
                 }
             };
-            if passes {
-                if rec.trail.1 == 0 {
-                    return Passing::Free;
-                }
-                trails.push(&s.trails[rec.trail.0 as usize..(rec.trail.0 + rec.trail.1) as usize]);
+            let trail = &s.trails[rec.trail.0 as usize..(rec.trail.0 + rec.trail.1) as usize];
+            if passes && !f(trail) {
+                return false;
             }
             at = rec.next;
         }
-        if trails.is_empty() {
-            Passing::None
-        } else {
-            Passing::InArrays(trails)
+        true
+    }
+}
+
+/// One way to satisfy a field in [`Matcher::holds_in_order`].
+enum Choice<'s> {
+    /// A passing leaf with this trail.
+    Leaf(consistency::Trail<'s>),
+    /// Absence: each of these leaves must be incompatible with a leaf chosen before.
+    Absent(Vec<consistency::Trail<'s>>),
+}
+
+/// Whether one choice per field, in order, fits what was chosen before it.
+fn choose_in_order<'s>(
+    fields: &[Vec<Choice<'s>>],
+    chosen: &mut Vec<consistency::Trail<'s>>,
+    budget: &mut usize,
+) -> bool {
+    let Some((first, rest)) = fields.split_first() else {
+        return true;
+    };
+    if *budget == 0 {
+        return false;
+    }
+    *budget -= 1;
+    for choice in first {
+        match choice {
+            Choice::Leaf(t) => {
+                if chosen.iter().all(|c| crate::reference::compatible(c, t)) {
+                    chosen.push(t);
+                    let ok = choose_in_order(rest, chosen, budget);
+                    chosen.pop();
+                    if ok {
+                        return true;
+                    }
+                }
+            }
+            Choice::Absent(tied) => {
+                let absent = tied
+                    .iter()
+                    .all(|t| chosen.iter().any(|c| !crate::reference::compatible(c, t)));
+                if absent && choose_in_order(rest, chosen, budget) {
+                    return true;
+                }
+            }
         }
     }
+    false
 }
 
 /// See [`Matcher::passing_trails`].
