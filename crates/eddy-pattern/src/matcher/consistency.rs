@@ -73,10 +73,7 @@ impl Search<'_, '_> {
             return false;
         }
         for t in self.options[k].clone() {
-            if !t
-                .iter()
-                .all(|&(a, i)| assigned.iter().all(|&(a2, i2)| a != a2 || i == i2))
-            {
+            if !compatible(t, assigned) {
                 continue;
             }
             let before = assigned.len();
@@ -94,6 +91,58 @@ impl Search<'_, '_> {
         self.failed.insert((k, key));
         false
     }
+}
+
+/// Whether two trails agree on every array they share.
+fn compatible(a: &[(u32, u32)], b: &[(u32, u32)]) -> bool {
+    a.iter()
+        .all(|&(arr, i)| b.iter().all(|&(arr2, j)| arr != arr2 || i == j))
+}
+
+/// One way to satisfy a field in [`holds_in_order`].
+pub(crate) enum Choice<'t> {
+    /// A passing leaf with this trail.
+    Leaf(Trail<'t>),
+    /// Absence (`exists: false`): each of these leaves must disagree on some array with a
+    /// leaf chosen before.
+    Absent(Vec<Trail<'t>>),
+}
+
+/// Whether one choice per field, taken in the order given (EventBridge's: by path), fits
+/// what was chosen before it. A plain search within [`BUDGET`] steps: only branches with
+/// an `exists: false` field whose leaves all sit in arrays come here.
+pub(crate) fn holds_in_order(fields: &[Vec<Choice<'_>>]) -> bool {
+    fn from<'t>(
+        fields: &[Vec<Choice<'t>>],
+        chosen: &mut Vec<Trail<'t>>,
+        budget: &mut usize,
+    ) -> bool {
+        let Some((first, rest)) = fields.split_first() else {
+            return true;
+        };
+        if *budget == 0 {
+            return false;
+        }
+        *budget -= 1;
+        first.iter().any(|choice| match choice {
+            Choice::Leaf(t) => {
+                if !chosen.iter().all(|c| compatible(c, t)) {
+                    return false;
+                }
+                chosen.push(t);
+                let ok = from(rest, chosen, budget);
+                chosen.pop();
+                ok
+            }
+            Choice::Absent(tied) => {
+                tied.iter()
+                    .all(|t| chosen.iter().any(|c| !compatible(c, t)))
+                    && from(rest, chosen, budget)
+            }
+        })
+    }
+    let mut budget = BUDGET;
+    from(fields, &mut Vec::new(), &mut budget)
 }
 
 #[cfg(test)]

@@ -618,7 +618,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
                 }
                 continue;
             }
-            if need != Need::Hit && self.tied_leaves(path, s).is_some() {
+            if need != Need::Hit && s.leaves_on(path).all(|rec| rec.trail.1 != 0) {
                 // `exists: false`, and every leaf on the path sits in an array element:
                 // absent or not depends on the elements the fields before it chose.
                 return self.holds_in_order(checks, event, s);
@@ -648,22 +648,6 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         options.len() < 2 || consistency::consistent(&mut options)
     }
 
-    /// The trails of every leaf on `path`, if each lies in some array element (a leaf
-    /// outside arrays is present whatever the other fields chose).
-    fn tied_leaves<'s>(&self, path: PathId, s: &'s Scratch) -> Option<Vec<consistency::Trail<'s>>> {
-        let mut trails = Vec::new();
-        let mut at = s.path_head[path as usize];
-        while at != NONE {
-            let rec = &s.leaves[at as usize];
-            if rec.trail.1 == 0 {
-                return None;
-            }
-            trails.push(&s.trails[rec.trail.0 as usize..(rec.trail.0 + rec.trail.1) as usize]);
-            at = rec.next;
-        }
-        Some(trails)
-    }
-
     /// [`Matcher::branch_holds`] for a branch with an `exists: false` field whose leaves
     /// all sit in array elements. EventBridge reads the fields in the order of their
     /// paths, and such a field is absent when each of its leaves lies in another element
@@ -671,7 +655,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
     /// by field in that order (a search with the consistency step budget).
     fn holds_in_order(&self, checks: &[Check], event: &[u8], s: &Scratch) -> bool {
         let gen = s.gen;
-        let mut fields: Vec<(u32, Vec<Choice<'_>>)> = Vec::with_capacity(checks.len());
+        let mut fields: Vec<(u32, Vec<consistency::Choice<'_>>)> = Vec::with_capacity(checks.len());
         for check in checks {
             let present = s.path_stamp[check.path as usize] == gen;
             let mut choices = Vec::new();
@@ -679,7 +663,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
                 // Every passing leaf, tied or not: a tied one may be what leaves a later
                 // field's leaves out.
                 self.each_passing(&check.test, check.path, event, s, |t| {
-                    choices.push(Choice::Leaf(t));
+                    choices.push(consistency::Choice::Leaf(t));
                     true
                 });
             }
@@ -687,9 +671,12 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
                 if !present {
                     continue;
                 }
-                if let Some(tied) = self.tied_leaves(check.path, s) {
-                    choices.push(Choice::Absent(tied));
-                }
+                // Absence can hold only if every leaf on the path sits in an array element.
+                let tied: Option<Vec<_>> = s
+                    .leaves_on(check.path)
+                    .map(|rec| (rec.trail.1 != 0).then(|| s.trail(rec)))
+                    .collect();
+                choices.extend(tied.map(consistency::Choice::Absent));
             }
             if choices.is_empty() {
                 return false;
@@ -697,9 +684,9 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             fields.push((check.rank, choices));
         }
         fields.sort_by_key(|(rank, _)| *rank);
-        let choices: Vec<Vec<Choice<'_>>> = fields.into_iter().map(|(_, c)| c).collect();
-        let mut budget = consistency::BUDGET;
-        choose_in_order(&choices, &mut Vec::new(), &mut budget)
+        let choices: Vec<Vec<consistency::Choice<'_>>> =
+            fields.into_iter().map(|(_, c)| c).collect();
+        consistency::holds_in_order(&choices)
     }
 
     /// The leaves on `path` that pass one of the field's tests: none, one outside any
@@ -738,9 +725,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         s: &'s Scratch,
         mut f: impl FnMut(consistency::Trail<'s>) -> bool,
     ) -> bool {
-        let mut at = s.path_head[path as usize];
-        while at != NONE {
-            let rec = &s.leaves[at as usize];
+        for rec in s.leaves_on(path) {
             let passes = match test {
                 CheckTest::Str(k) => {
                     rec.kind == LeafKind::String && rec.bytes(event, &s.arena) == k.as_bytes()
@@ -750,60 +735,12 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
                     tests.iter().any(|t| t.matches(&leaf))
                 }
             };
-            let trail = &s.trails[rec.trail.0 as usize..(rec.trail.0 + rec.trail.1) as usize];
-            if passes && !f(trail) {
+            if passes && !f(s.trail(rec)) {
                 return false;
             }
-            at = rec.next;
         }
         true
     }
-}
-
-/// One way to satisfy a field in [`Matcher::holds_in_order`].
-enum Choice<'s> {
-    /// A passing leaf with this trail.
-    Leaf(consistency::Trail<'s>),
-    /// Absence: each of these leaves must be incompatible with a leaf chosen before.
-    Absent(Vec<consistency::Trail<'s>>),
-}
-
-/// Whether one choice per field, in order, fits what was chosen before it.
-fn choose_in_order<'s>(
-    fields: &[Vec<Choice<'s>>],
-    chosen: &mut Vec<consistency::Trail<'s>>,
-    budget: &mut usize,
-) -> bool {
-    let Some((first, rest)) = fields.split_first() else {
-        return true;
-    };
-    if *budget == 0 {
-        return false;
-    }
-    *budget -= 1;
-    for choice in first {
-        match choice {
-            Choice::Leaf(t) => {
-                if chosen.iter().all(|c| crate::reference::compatible(c, t)) {
-                    chosen.push(t);
-                    let ok = choose_in_order(rest, chosen, budget);
-                    chosen.pop();
-                    if ok {
-                        return true;
-                    }
-                }
-            }
-            Choice::Absent(tied) => {
-                let absent = tied
-                    .iter()
-                    .all(|t| chosen.iter().any(|c| !crate::reference::compatible(c, t)));
-                if absent && choose_in_order(rest, chosen, budget) {
-                    return true;
-                }
-            }
-        }
-    }
-    false
 }
 
 /// See [`Matcher::passing_trails`].
@@ -930,6 +867,19 @@ impl Scratch {
         self.leaves.clear();
         self.trails.clear();
         self.arena.clear();
+    }
+
+    /// The leaves recorded on `path` in this event, latest first.
+    fn leaves_on(&self, path: PathId) -> impl Iterator<Item = &LeafRec> + '_ {
+        let head = self.path_head[path as usize];
+        std::iter::successors((head != NONE).then(|| &self.leaves[head as usize]), |rec| {
+            (rec.next != NONE).then(|| &self.leaves[rec.next as usize])
+        })
+    }
+
+    /// A recorded leaf's array trail (empty outside arrays).
+    fn trail(&self, rec: &LeafRec) -> consistency::Trail<'_> {
+        &self.trails[rec.trail.0 as usize..(rec.trail.0 + rec.trail.1) as usize]
     }
 
     /// A test of branch `b`'s key field passed: it is a candidate; `free` when the leaf
