@@ -698,11 +698,16 @@ fn numeric(arg: &Value, path: &str) -> Result<Range, Error> {
 }
 
 fn anything_but(arg: &Value, path: &str) -> Result<AnythingBut, Error> {
+    const NOT_A_VALUE: &str =
+        "Value of anything-but must be an array or single string/number value.";
     let e = |reason: &str| err(reason, path);
+    // The values of `{"prefix": ...}` and the other operators: first their kind, then
+    // each value.
     let strings = |v: &Value, reason: &str| -> Result<Vec<String>, Error> {
         let items = match v {
             Value::Array(items) => items.as_slice(),
-            single => std::slice::from_ref(single),
+            Value::String(_) | Value::Number(_) => std::slice::from_ref(v),
+            _ => return Err(e(NOT_A_VALUE)),
         };
         items
             .iter()
@@ -745,17 +750,6 @@ fn anything_but(arg: &Value, path: &str) -> Result<AnythingBut, Error> {
             let Some((op, inner)) = entries.first() else {
                 return Err(e("Anything-But expression name not found"));
             };
-            if !matches!(
-                op.as_str(),
-                "prefix" | "suffix" | "equals-ignore-case" | "wildcard"
-            ) {
-                return Err(e(&format!("Unsupported anything-but pattern: {op}")));
-            }
-            if !matches!(inner, Value::Array(_) | Value::String(_) | Value::Number(_)) {
-                return Err(e(
-                    "Value of anything-but must be an array or single string/number value.",
-                ));
-            }
             let but = match op.as_str() {
                 "prefix" | "suffix" => {
                     let list = strings(inner, "prefix/suffix match pattern must be a string")?;
@@ -782,16 +776,14 @@ fn anything_but(arg: &Value, path: &str) -> Result<AnythingBut, Error> {
                         .collect::<Result<_, _>>()?;
                     AnythingBut::Wildcard(ws)
                 }
-                _ => unreachable!("the operator was checked above"),
+                other => return Err(e(&format!("Unsupported anything-but pattern: {other}"))),
             };
             if entries.len() > 1 {
                 return Err(e("Too many elements in numeric expression"));
             }
             Ok(but)
         }
-        _ => Err(e(
-            "Value of anything-but must be an array or single string/number value.",
-        )),
+        _ => Err(e(NOT_A_VALUE)),
     }
 }
 
