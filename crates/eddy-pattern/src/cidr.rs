@@ -34,10 +34,7 @@ impl Cidr {
             None if looks_like_ip(addr) => return Err(format!("Invalid IP address: {addr}")),
             None => return Err(format!("Nonstandard IP address: {addr}")),
         };
-        let (v6, max) = match ip {
-            IpAddr::V4(_) => (false, 32u8),
-            IpAddr::V6(_) => (true, 128u8),
-        };
+        let (v6, max) = family(ip);
         // aws/event-ruler turns a full-length mask into a single address and rejects it.
         if bits >= i32::from(max) {
             return Err(format!(
@@ -58,10 +55,7 @@ impl Cidr {
     /// `"2001:DB8:0:0:0:0:0:1"`).
     pub fn single(text: &str) -> Option<Cidr> {
         let ip = parse_ip(text)?;
-        let (v6, max) = match ip {
-            IpAddr::V4(_) => (false, 32u8),
-            IpAddr::V6(_) => (true, 128u8),
-        };
+        let (v6, max) = family(ip);
         Some(Cidr {
             v6,
             bits: max,
@@ -120,6 +114,14 @@ pub(crate) fn parse_ip(text: &str) -> Option<IpAddr> {
     match text.parse().ok()? {
         IpAddr::V6(v6) => Some(v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4)),
         v4 => Some(v4),
+    }
+}
+
+/// Whether an address is IPv6, and its length in bits.
+pub(crate) fn family(ip: IpAddr) -> (bool, u8) {
+    match ip {
+        IpAddr::V4(_) => (false, 32),
+        IpAddr::V6(_) => (true, 128),
     }
 }
 

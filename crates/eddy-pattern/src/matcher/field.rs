@@ -795,10 +795,7 @@ impl FieldIndex {
         }
         if !self.cidr.is_empty() {
             if let Some(ip) = cidr::parse_ip(text()) {
-                let (v6, max) = match ip {
-                    std::net::IpAddr::V4(_) => (false, 32),
-                    std::net::IpAddr::V6(_) => (true, 128),
-                };
+                let (v6, max) = cidr::family(ip);
                 let addr = cidr::address_bits(ip);
                 for (&(is_v6, bits), nets) in &self.cidr {
                     if is_v6 == v6 {

@@ -55,18 +55,12 @@ impl<T: Copy + PartialEq> NumericIndex<T> {
     /// Calls `f` for every range that holds `x`, if `comparable()`: asked once, and only
     /// when some range holds `x` (whether a number is exactly its double can cost a
     /// formatting).
-    pub(crate) fn containing(
-        &self,
-        x: f64,
-        comparable: impl FnOnce() -> bool,
-        mut f: impl FnMut(T),
-    ) {
+    pub(crate) fn containing(&self, x: f64, comparable: impl Fn() -> bool, mut f: impl FnMut(T)) {
         if x.is_nan() {
             return;
         }
-        let mut comparable = Some(comparable);
         let mut admitted = None;
-        let mut admit = || *admitted.get_or_insert_with(|| comparable.take().is_some_and(|c| c()));
+        let mut admit = || *admitted.get_or_insert_with(&comparable);
         if self.ranges.len() <= LINEAR {
             for (r, t) in &self.ranges {
                 if r.contains(x) && admit() {
