@@ -31,8 +31,21 @@ fn config(cases: u32) -> ProptestConfig {
 // Vocabulary.
 
 /// Object keys of patterns and events: nested ones, dotted ones (the same path as the
-/// nested spelling), the empty key, and keys that need escaping.
-const KEYS: &[&str] = &["a", "a", "b", "b", "c", "a.b", "b.c", "", "é", "q\"t"];
+/// nested spelling), the empty key, keys that need escaping, and one longer than the
+/// scanner's shortcut for keys takes.
+const KEYS: &[&str] = &[
+    "a",
+    "a",
+    "b",
+    "b",
+    "c",
+    "a.b",
+    "b.c",
+    "",
+    "é",
+    "q\"t",
+    "a_key_of_16bytes",
+];
 
 /// String values of events and literals of patterns.
 const STRINGS: &[&str] = &[
@@ -77,6 +90,7 @@ const STRINGS: &[&str] = &[
     "300",
     "true",
     "null",
+    "a string of more than sixteen bytes",
     "x.y",
     "*",
 ];
@@ -419,16 +433,46 @@ fn any_json() -> impl Strategy<Value = Value> {
 #[derive(Debug, Clone, Copy)]
 struct Style {
     /// Whitespace between tokens.
-    spaced: bool,
+    layout: Layout,
     /// Write ASCII letters of strings and keys as `\u00XX` escapes.
     escape_letters: bool,
 }
 
+#[derive(Debug, Clone, Copy)]
+enum Layout {
+    /// No whitespace: `{"a":1,"b":[1,2]}`.
+    Compact,
+    /// One space after `{`, `,` and `:` and before `}`, as most encoders (and CityLots)
+    /// write: `{ "a": 1, "b": [ 1, 2 ] }`.
+    Spaced,
+    /// Spaces, newlines and tabs between all tokens.
+    Loose,
+}
+
+impl Layout {
+    /// Whitespace before an item, before `:`, after `:`, and before a closing bracket.
+    fn gaps(self) -> [&'static str; 4] {
+        match self {
+            Layout::Compact => ["", "", "", ""],
+            Layout::Spaced => [" ", "", " ", " "],
+            Layout::Loose => [" \n\t"; 4],
+        }
+    }
+}
+
 fn style() -> impl Strategy<Value = Style> {
-    (any::<bool>(), prop::bool::weighted(0.3)).prop_map(|(spaced, escape_letters)| Style {
-        spaced,
-        escape_letters,
-    })
+    (
+        prop_oneof![
+            Just(Layout::Compact),
+            Just(Layout::Spaced),
+            Just(Layout::Loose)
+        ],
+        prop::bool::weighted(0.3),
+    )
+        .prop_map(|(layout, escape_letters)| Style {
+            layout,
+            escape_letters,
+        })
 }
 
 fn render(v: &Value, style: Style) -> String {
@@ -438,7 +482,7 @@ fn render(v: &Value, style: Style) -> String {
 }
 
 fn render_into(v: &Value, style: Style, out: &mut String) {
-    let ws = if style.spaced { " \n\t" } else { "" };
+    let [item_gap, colon_gap, value_gap, close_gap] = style.layout.gaps();
     match v {
         Value::String(s) => render_string(s, style, out),
         Value::Array(items) => {
@@ -447,10 +491,10 @@ fn render_into(v: &Value, style: Style, out: &mut String) {
                 if i > 0 {
                     out.push(',');
                 }
-                out.push_str(ws);
+                out.push_str(item_gap);
                 render_into(item, style, out);
             }
-            out.push_str(ws);
+            out.push_str(close_gap);
             out.push(']');
         }
         Value::Object(entries) => {
@@ -459,14 +503,14 @@ fn render_into(v: &Value, style: Style, out: &mut String) {
                 if i > 0 {
                     out.push(',');
                 }
-                out.push_str(ws);
+                out.push_str(item_gap);
                 render_string(k, style, out);
-                out.push_str(ws);
+                out.push_str(colon_gap);
                 out.push(':');
-                out.push_str(ws);
+                out.push_str(value_gap);
                 render_into(item, style, out);
             }
-            out.push_str(ws);
+            out.push_str(close_gap);
             out.push('}');
         }
         other => other.write_json(out),

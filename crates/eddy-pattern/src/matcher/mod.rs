@@ -161,6 +161,9 @@ pub struct Matcher<K> {
     /// Per path, how many indexed branches may read its leaves when checked (all but
     /// those selected through their only field): a path none reads is not recorded.
     recorded: Vec<u32>,
+    /// How many paths have key-field tests (a non-empty [`FieldIndex`]): once a plain
+    /// event has given each of them its leaf with no branch selected, nothing can match.
+    keyed_paths: usize,
     trie: Trie,
     /// Branches with no field that needs a hit: checked on every event.
     always: Vec<BranchId>,
@@ -248,6 +251,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             paths: FxHashMap::default(),
             fields: Vec::new(),
             recorded: Vec::new(),
+            keyed_paths: 0,
             trie: Trie::new(),
             always: Vec::new(),
             shared: FxHashMap::default(),
@@ -393,8 +397,10 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         match key {
             Some(j) => {
                 let path = self.branches[b as usize].fields[j].0;
+                let field = &mut self.fields[path as usize];
+                self.keyed_paths += usize::from(field.is_empty());
                 for t in &tests[j].tests {
-                    self.fields[path as usize].insert(t, b);
+                    field.insert(t, b);
                 }
             }
             None => self.always.push(b),
@@ -413,9 +419,11 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         match self.branches[b as usize].key.take() {
             Some(j) => {
                 let path = self.branches[b as usize].fields[j].0;
+                let field = &mut self.fields[path as usize];
                 for t in &tests[j].tests {
-                    self.fields[path as usize].remove(t, b);
+                    field.remove(t, b);
                 }
+                self.keyed_paths -= usize::from(field.is_empty());
             }
             None => self.always.retain(|&x| x != b),
         }
@@ -502,7 +510,8 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
     /// Like [`Matcher::matches`], for a *plain* event: valid JSON in which no object
     /// repeats a key and no key is empty or contains a dot, so that every field has one
     /// spelling (the caller must know this of the event). Reading stops as soon as
-    /// every field that a pattern names has been read outside any array, so what follows
+    /// every field that a pattern names has been read outside any array, or as soon as
+    /// the fields that select patterns have been read and selected none, so what follows
     /// is not looked at; on an event that is not plain, the result is unspecified.
     pub fn matches_plain(&self, event: &[u8]) -> Result<Vec<K>, Error> {
         let mut out = Vec::new();
@@ -542,6 +551,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             m: self,
             s: scratch,
             event,
+            keyed_unseen: self.keyed_paths,
         };
         match scan::scan(&self.trie, event, mode, &mut sink) {
             Ok(()) => {}
@@ -908,18 +918,28 @@ struct MatchSink<'m, 's, 'e, K> {
     m: &'m Matcher<K>,
     s: &'s mut Scratch,
     event: &'e [u8],
+    /// Paths with key-field tests that have no leaf yet in this event.
+    keyed_unseen: usize,
 }
 
 impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
+    fn settled(&self) -> bool {
+        // Branches become candidates only through leaves on key-field paths; once every
+        // such path has its leaves, no candidate and no always-checked branch means no
+        // match, whatever follows.
+        self.keyed_unseen == 0 && self.s.candidates.is_empty() && self.m.always.is_empty()
+    }
+
     fn leaf(&mut self, path: PathId, raw: RawLeaf<'_>, trail: &[(u32, u32)]) -> bool {
         let s = &mut *self.s;
         let p = path as usize;
         let first = s.path_stamp[p] != s.gen;
+        let field = &self.m.fields[p];
         if first {
             s.path_stamp[p] = s.gen;
             s.path_head[p] = NONE;
+            self.keyed_unseen -= usize::from(!field.is_empty());
         }
-        let field = &self.m.fields[p];
         let record = self.m.recorded[p] != 0;
         // A number far from every number the path's tests name (coordinates, say): only
         // tests that pass any such number can select a branch, and none needs its value.

@@ -44,6 +44,10 @@ pub(crate) enum RawLeaf<'a> {
 pub(crate) trait Sink {
     /// Takes one leaf; returns whether it is the first leaf on its path in this event.
     fn leaf(&mut self, path: PathId, leaf: RawLeaf<'_>, trail: &[(u32, u32)]) -> bool;
+
+    /// Whether no leaf still to come can change the outcome, once every path that has
+    /// had a leaf has had all of its leaves (asked in [`Mode::Plain`] outside arrays).
+    fn settled(&self) -> bool;
 }
 
 /// How much of the event the scanner must read.
@@ -55,14 +59,15 @@ pub(crate) enum Mode {
     Distinct,
     /// The event is *plain* (no key repeated in one object, no key empty or with a dot),
     /// so each path has one spelling: stop once every named path has a leaf outside any
-    /// array, since later bytes cannot add leaves to those paths.
+    /// array, since later bytes cannot add leaves to those paths, or once the sink says
+    /// it is [settled](Sink::settled).
     Plain,
 }
 
 /// Why a scan ended early.
 #[derive(Debug)]
 pub(crate) enum Stop {
-    /// Every named path has been read ([`Mode::Plain`]).
+    /// Every named path has been read, or the sink is settled ([`Mode::Plain`]).
     Done,
     /// A named key appears twice in one object ([`Mode::Full`]).
     Repeated,
@@ -345,6 +350,65 @@ fn next_structural(s: &[u8], from: usize) -> Option<usize> {
         .map(|k| i + k)
 }
 
+/// Where [`Scanner::skip_unnamed`] stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Skipped {
+    /// At the opening quote of a key still to read.
+    AtKey,
+    /// After the closing quote of a key that names this child.
+    Child(usize),
+    /// After a value, before the `,` or `}` that follows it.
+    ToSeparator,
+}
+
+/// The bytes [`Scanner::skip_unnamed`] looks at an entry through: a key's quotes and up
+/// to 15 bytes, `": "`, a value's opening quote and up to 16 bytes.
+const WINDOW: usize = 40;
+
+/// The eight bytes of `w` from `at`.
+#[inline(always)]
+fn window_word(w: &[u8; WINDOW], at: usize) -> u64 {
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&w[at..at + 8]);
+    u64::from_le_bytes(b)
+}
+
+/// The length of the key whose opening quote is `w[0]` if it is plain: up to 15 bytes,
+/// not empty, with no backslash or dot before its closing quote.
+#[inline(always)]
+fn plain_key_len(w: &[u8; WINDOW]) -> Option<usize> {
+    for at in [1, 9] {
+        let x = window_word(w, at);
+        let quotes = matching(x, b'"');
+        let found = quotes | matching(x, b'\\') | matching(x, b'.');
+        if found != 0 {
+            let lowest = found & found.wrapping_neg();
+            let len = at - 1 + first(found);
+            return (lowest & quotes != 0 && len > 0).then_some(len);
+        }
+    }
+    None
+}
+
+/// The length of the string whose text starts at `w[from]` (`from` at most 22) if it
+/// ends within 16 bytes, with no backslash before its closing quote.
+#[inline(always)]
+fn short_string_len(w: &[u8; WINDOW], from: usize) -> Option<usize> {
+    if from > 22 {
+        return None;
+    }
+    for at in [from, from + 8] {
+        let x = window_word(w, at);
+        let quotes = matching(x, b'"');
+        let found = quotes | matching(x, b'\\');
+        if found != 0 {
+            let lowest = found & found.wrapping_neg();
+            return (lowest & quotes != 0).then_some(at - from + first(found));
+        }
+    }
+    None
+}
+
 /// Bytes that end a number or literal.
 fn is_delim(b: u8) -> bool {
     matches!(b, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t')
@@ -430,7 +494,10 @@ impl<'a> Scanner<'a, '_> {
                 if let Some(p) = self.trie.nodes[node].path {
                     if sink.leaf(p, leaf, &self.trail) {
                         self.unseen -= 1;
-                        if self.unseen == 0 && self.mode == Mode::Plain && self.in_arrays == 0 {
+                        if self.mode == Mode::Plain
+                            && self.in_arrays == 0
+                            && (self.unseen == 0 || sink.settled())
+                        {
                             return Err(self.stop(Stop::Done));
                         }
                     }
@@ -489,81 +556,65 @@ impl<'a> Scanner<'a, '_> {
         frame: usize,
         sink: &mut impl Sink,
     ) -> Result<(), Halt> {
-        // Whether `i` is known to be at the quote that opens the next key.
-        let mut at_key = false;
-        loop {
-            if !std::mem::take(&mut at_key) {
-                self.ws();
-                if self.peek() != Some(b'"') {
-                    return Err(self.syntax("expected a key"));
+        // Whether `i` is known to be at the quote that opens the next key (the caller
+        // has read the space after `{`).
+        let mut at_key = self.peek() == Some(b'"');
+        // Keys that are not UTF-8 may name a path once read lossily: no shortcut then.
+        let fast = descend && !self.trie.replacement;
+        'entries: loop {
+            'entry: {
+                let shortcut = if at_key && fast {
+                    self.skip_unnamed(node)
+                } else {
+                    Skipped::AtKey
+                };
+                let child = match shortcut {
+                    Skipped::ToSeparator => break 'entry,
+                    Skipped::Child(c) => Some(c),
+                    Skipped::AtKey => self.key(node, descend, at_key)?,
+                };
+                at_key = false;
+                // The usual `": "` (or `":"`) between key and value, read in one look.
+                match self.s.get(self.i..self.i + 2) {
+                    Some([b':', b' ']) => self.i += 2,
+                    Some([b':', _]) => self.i += 1,
+                    _ => self.expect(b':', "expected ':'")?,
                 }
-            }
-            let (raw, escaped) = self.string()?;
-            // The usual `": "` (or `":"`) between key and value, read in one look.
-            match self.s.get(self.i..self.i + 2) {
-                Some([b':', b' ']) => self.i += 2,
-                Some([b':', _]) => self.i += 1,
-                _ => self.expect(b':', "expected ':'")?,
-            }
-            let dotted = self.mode != Mode::Plain;
-            let child = if !descend {
-                None
-            } else if escaped {
-                match crate::json::decode_string(
-                    self.s,
-                    raw.as_ptr() as usize - self.s.as_ptr() as usize - 1,
-                ) {
-                    Ok((key, _)) => self.trie.child(node, key.as_bytes(), dotted),
-                    Err(_) => return Err(self.syntax("invalid escape in key")),
-                }
-            } else {
-                match self.trie.child(node, raw, dotted) {
-                    // A key that is not UTF-8 is read as `json::parse` reads it (bad
-                    // sequences become U+FFFD), as the reference matcher sees it.
-                    None if self.trie.replacement
-                        && !raw.is_ascii()
-                        && std::str::from_utf8(raw).is_err() =>
-                    {
-                        self.trie
-                            .child(node, String::from_utf8_lossy(raw).as_bytes(), dotted)
-                    }
-                    found => found,
-                }
-            };
-            match child {
-                Some(c) => {
-                    if self.mode == Mode::Full {
-                        if self.keys[frame..].contains(&c) {
-                            return Err(self.stop(Stop::Repeated));
+                match child {
+                    Some(c) => {
+                        if self.mode == Mode::Full {
+                            if self.keys[frame..].contains(&c) {
+                                return Err(self.stop(Stop::Repeated));
+                            }
+                            self.keys.push(c);
                         }
-                        self.keys.push(c);
+                        self.value(c, depth + 1, sink)?
                     }
-                    self.value(c, depth + 1, sink)?
-                }
-                None => {
-                    // Most values skipped are strings: read to the closing quote here
-                    // rather than in a call.
-                    self.ws();
-                    if self.peek() == Some(b'"') {
-                        self.string()?;
-                    } else {
-                        self.skip()?;
+                    None => {
+                        // Most values skipped are strings: read to the closing quote here
+                        // rather than in a call.
+                        self.ws();
+                        if self.peek() == Some(b'"') {
+                            self.string()?;
+                        } else {
+                            self.skip()?;
+                        }
                     }
                 }
-            }
-            // The usual `, "` (or `,"`) to the next key, read in one look.
-            match self.s.get(self.i..self.i + 3) {
-                Some([b',', b' ', b'"']) => {
-                    self.i += 2;
-                    at_key = true;
-                    continue;
+                // The usual `, "` (or `,"`) to the next key, read in one look.
+                match self.s.get(self.i..self.i + 3) {
+                    Some([b',', b' ', b'"']) => {
+                        self.i += 2;
+                        at_key = true;
+                        continue 'entries;
+                    }
+                    Some([b',', b'"', _]) => {
+                        self.i += 1;
+                        at_key = true;
+                        continue 'entries;
+                    }
+                    _ => {}
                 }
-                Some([b',', b'"', _]) => {
-                    self.i += 1;
-                    at_key = true;
-                    continue;
-                }
-                _ => {}
             }
             self.ws();
             match self.peek() {
@@ -575,6 +626,100 @@ impl<'a> Scanner<'a, '_> {
                 _ => return Err(self.syntax("expected ',' or '}'")),
             }
         }
+    }
+
+    /// Reads a key (at its opening quote when `at_key`, else after space) and returns the
+    /// child of `node` it names, if any (none when not `descend`).
+    fn key(&mut self, node: usize, descend: bool, at_key: bool) -> Result<Option<usize>, Halt> {
+        if !at_key {
+            self.ws();
+            if self.peek() != Some(b'"') {
+                return Err(self.syntax("expected a key"));
+            }
+        }
+        let (raw, escaped) = self.string()?;
+        let dotted = self.mode != Mode::Plain;
+        Ok(if !descend {
+            None
+        } else if escaped {
+            match crate::json::decode_string(
+                self.s,
+                raw.as_ptr() as usize - self.s.as_ptr() as usize - 1,
+            ) {
+                Ok((key, _)) => self.trie.child(node, key.as_bytes(), dotted),
+                Err(_) => return Err(self.syntax("invalid escape in key")),
+            }
+        } else {
+            match self.trie.child(node, raw, dotted) {
+                // A key that is not UTF-8 is read as `json::parse` reads it (bad
+                // sequences become U+FFFD), as the reference matcher sees it.
+                None if self.trie.replacement
+                    && !raw.is_ascii()
+                    && std::str::from_utf8(raw).is_err() =>
+                {
+                    self.trie
+                        .child(node, String::from_utf8_lossy(raw).as_bytes(), dotted)
+                }
+                found => found,
+            }
+        })
+    }
+
+    /// The shortcut for what most entries of an event are: from the quote that opens a
+    /// key (at `i`), skips entries laid out the usual way (`"key": value, "next"`) whose
+    /// key is a plain one (no escape, no dot, not empty, at most 15 bytes) that names no
+    /// child of `node` and whose value is a string without escapes or a number. Stops at
+    /// a plain key that names a child (with `i` after its closing quote), at an entry it
+    /// cannot take whole (with `i` at its key, which the caller reads in full), or after
+    /// the last value skipped when no `, "` follows it. What it skips it checks as the
+    /// full reading would.
+    #[inline(always)]
+    fn skip_unnamed(&mut self, node: usize) -> Skipped {
+        let s = self.s;
+        let n = &self.trie.nodes[node];
+        let mut i = self.i;
+        // Each entry is first looked at through a window of the next bytes, so that most
+        // reads need no bounds check.
+        while let Some(window) = s.get(i..i + WINDOW) {
+            let w: &[u8; WINDOW] = window.try_into().expect("a window's length");
+            let Some(len) = plain_key_len(w) else {
+                break;
+            };
+            if let Some(c) = n.get(&w[1..1 + len]) {
+                self.i = i + len + 2;
+                return Skipped::Child(c as usize);
+            }
+            // After the key's closing quote: `": "` or `":"`.
+            let mut j = len + 2;
+            if w[j] != b':' {
+                break;
+            }
+            j += if w[j + 1] == b' ' { 2 } else { 1 };
+            let end = match w[j] {
+                b'"' => match short_string_len(w, j + 1) {
+                    Some(k) => i + j + k + 2,
+                    None => match quote_or_backslash(s, i + j + 1) {
+                        Some((k, true)) => i + j + k + 2,
+                        _ => break,
+                    },
+                },
+                b'-' | b'0'..=b'9' => match crate::json::scan_number(s, i + j) {
+                    Some(end) if s.get(end).is_none_or(|&b| is_delim(b)) => end,
+                    _ => break,
+                },
+                _ => break,
+            };
+            i = match s.get(end..end + 3) {
+                Some([b',', b' ', b'"']) => end + 2,
+                Some([b',', b'"', _]) => end + 1,
+                _ => {
+                    self.i = end;
+                    return Skipped::ToSeparator;
+                }
+            };
+        }
+        self.i = i;
+        Skipped::AtKey
     }
 
     fn array(&mut self, node: usize, depth: usize, sink: &mut impl Sink) -> Result<(), Halt> {
@@ -737,6 +882,86 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The shortcut for unnamed entries (`Scanner::skip_unnamed`) reads what the full
+    /// reading reads: entries with keys around its 15-byte limit, named or not, dotted or
+    /// escaped, values of every kind and length around its 16-byte window, the usual and
+    /// unusual separators, and objects ending at every place.
+    #[test]
+    fn skipping_unnamed_entries_agrees_with_the_reference() {
+        let keys = [
+            "k",
+            "key",
+            "k.x",
+            "k\\u0041",
+            "abcdefghijklmno",
+            "abcdefghijklmnop",
+            "abcdefghijklmnopq",
+        ];
+        let values = [
+            r#""v""#,
+            r#""0123456789abcde""#,
+            r#""0123456789abcdef""#,
+            r#""0123456789abcdefg""#,
+            r#""a\"b""#,
+            "12",
+            "-1.5e3",
+            "0",
+            "true",
+            "null",
+            r#"{"k":"v"}"#,
+            "[1,\"v\"]",
+        ];
+        let seps = [", ", ",", " , ", ",\n"];
+        let patterns: Vec<Pattern> = keys
+            .iter()
+            .flat_map(|k| {
+                let named = format!("\"{k}\"");
+                [
+                    format!(r#"{{{named}: ["v"]}}"#),
+                    format!(r#"{{{named}: [{{"exists": true}}]}}"#),
+                    format!(r#"{{"z": ["v"], {named}: [{{"prefix": "0123"}}]}}"#),
+                    format!(
+                        r#"{{{named}: [{{"numeric": [">", 0]}}], "z": [{{"exists": false}}]}}"#
+                    ),
+                ]
+            })
+            .map(|p| Pattern::parse(p.as_bytes()).expect("a valid pattern"))
+            .collect();
+        let mut m = Matcher::new();
+        for (i, p) in patterns.iter().enumerate() {
+            m.add_pattern(i, p.clone()).expect("added");
+        }
+        let mut checked = 0;
+        for (a, ka) in keys.iter().enumerate() {
+            for (b, va) in values.iter().enumerate() {
+                for kb in keys.iter().skip(a % 3).step_by(3) {
+                    for vb in values.iter().skip(b % 4).step_by(4) {
+                        for sep in seps {
+                            for tail in ["", r#", "z": "v""#, r#", "zz": 1"#] {
+                                let event = format!(r#"{{ "{ka}": {va}{sep}"{kb}": {vb}{tail} }}"#);
+                                let ev = json::parse(event.as_bytes()).expect(&event);
+                                let mut want: Vec<usize> = (0..patterns.len())
+                                    .filter(|&i| reference::matches(&patterns[i], &ev))
+                                    .collect();
+                                let mut got = m.matches(event.as_bytes()).expect(&event);
+                                got.sort_unstable();
+                                assert_eq!(got, want, "matches: {event}");
+                                if ev.is_plain() {
+                                    let mut got = m.matches_plain(event.as_bytes()).expect(&event);
+                                    got.sort_unstable();
+                                    want.sort_unstable();
+                                    assert_eq!(got, want, "matches_plain: {event}");
+                                }
+                                checked += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 1000, "{checked} events");
     }
 
     /// Regression (found by tests/properties.rs): an empty key at the top of an event was
