@@ -54,6 +54,18 @@ pub(crate) fn leading_digits(chunk: u64) -> usize {
     first(not_digit)
 }
 
+/// The value of eight ASCII digits (the first the most significant), all of which must
+/// be digits: three multiply-and-mask steps that combine neighbours, instead of eight.
+#[inline(always)]
+pub(crate) fn eight_digits(chunk: u64) -> u64 {
+    let x = chunk.wrapping_sub(ONES * u64::from(b'0'));
+    // Each 16-bit lane: ten times its first digit plus its second.
+    let x = (x.wrapping_mul(10) + (x >> 8)) & 0x00FF_00FF_00FF_00FF;
+    // Each 32-bit lane: four digits.
+    let x = (x.wrapping_mul(100) + (x >> 16)) & 0x0000_FFFF_0000_FFFF;
+    (x.wrapping_mul(10_000) + (x >> 32)) & 0xFFFF_FFFF
+}
+
 /// The index after the run of ASCII digits that starts at `i` in `s`.
 #[inline]
 pub(crate) fn digit_run_end(s: &[u8], mut i: usize) -> usize {
@@ -84,6 +96,23 @@ mod tests {
                     assert_eq!(first(mask), at, "{byte:#x} at {at} in {b:?}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn eight_digits_reads_every_digit_in_place() {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let text = format!("{:08}", x % 100_000_000);
+            let chunk = load8(text.as_bytes(), 0);
+            assert_eq!(eight_digits(chunk), x % 100_000_000, "{text}");
+        }
+        for text in ["00000000", "99999999", "10000000", "00000001", "90909090"] {
+            let want: u64 = text.parse().expect("digits");
+            assert_eq!(eight_digits(load8(text.as_bytes(), 0)), want, "{text}");
         }
     }
 

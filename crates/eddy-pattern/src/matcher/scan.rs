@@ -489,22 +489,26 @@ impl<'a> Scanner<'a, '_> {
         match b {
             b'{' => self.object(node, depth, sink),
             b'[' => self.array(node, depth, sink),
-            _ => {
-                let leaf = self.scalar()?;
-                if let Some(p) = self.trie.nodes[node].path {
-                    if sink.leaf(p, leaf, &self.trail) {
-                        self.unseen -= 1;
-                        if self.mode == Mode::Plain
-                            && self.in_arrays == 0
-                            && (self.unseen == 0 || sink.settled())
-                        {
-                            return Err(self.stop(Stop::Done));
-                        }
-                    }
+            _ => self.scalar_value(node, sink),
+        }
+    }
+
+    /// A value that is no object or array, for `node`: reported if `node` is a path.
+    #[inline(always)]
+    fn scalar_value(&mut self, node: usize, sink: &mut impl Sink) -> Result<(), Halt> {
+        let leaf = self.scalar()?;
+        if let Some(p) = self.trie.nodes[node].path {
+            if sink.leaf(p, leaf, &self.trail) {
+                self.unseen -= 1;
+                if self.mode == Mode::Plain
+                    && self.in_arrays == 0
+                    && (self.unseen == 0 || sink.settled())
+                {
+                    return Err(self.stop(Stop::Done));
                 }
-                Ok(())
             }
         }
+        Ok(())
     }
 
     #[inline(always)]
@@ -736,16 +740,20 @@ impl<'a> Scanner<'a, '_> {
             // Only an object or array element is tied to its place in the array (as in
             // the reference matcher and EventBridge).
             self.ws();
-            let tied = matches!(self.peek(), Some(b'{' | b'['));
-            if tied {
-                self.trail.push((id, index));
-            }
             self.in_arrays += 1;
-            let r = self.value(node, depth + 1, sink);
+            let r = match self.peek() {
+                Some(b'{' | b'[') => {
+                    self.trail.push((id, index));
+                    let r = self.value(node, depth + 1, sink);
+                    self.trail.pop();
+                    r
+                }
+                // A scalar (arrays of numbers are common) is read here, not through a
+                // call of `value`, which would do the same after the same depth check.
+                Some(_) if depth < MAX_EVENT_DEPTH => self.scalar_value(node, sink),
+                _ => self.value(node, depth + 1, sink),
+            };
             self.in_arrays -= 1;
-            if tied {
-                self.trail.pop();
-            }
             r?;
             self.ws();
             match self.peek() {
