@@ -675,7 +675,21 @@ impl FieldIndex {
     /// its value is left.
     ///
     /// [`far_from_number_text`]: FieldIndex::far_from_number_text
+    #[inline]
     pub(crate) fn matches_far_number(&self, text: &[u8], mut hit: impl FnMut(SlotId)) {
+        // Most often (ranges, exact numbers) nothing is left: answer without a call.
+        if self.any.is_empty()
+            && self.but_other.is_empty()
+            && (self.wants_number == 0
+                || (self.exact_num_text.is_empty() && self.but_values.is_empty()))
+        {
+            return;
+        }
+        self.far_number_hits(text, &mut hit);
+    }
+
+    /// [`FieldIndex::matches_far_number`] when some test may pass.
+    fn far_number_hits(&self, text: &[u8], hit: &mut impl FnMut(SlotId)) {
         self.any.iter().for_each(|&s| hit(s));
         if self.wants_number > 0 {
             if let Some(v) = self.exact_num_text.get(text) {
@@ -683,7 +697,7 @@ impl FieldIndex {
             }
             if !self.but_values.is_empty() {
                 let excluded = self.but_num_text.get(text);
-                self.hit_but_values(excluded.map_or(&[][..], Slots::as_slice), &mut hit);
+                self.hit_but_values(excluded.map_or(&[][..], Slots::as_slice), hit);
             }
         }
         // The other `anything-but` forms only ever exclude strings.

@@ -375,14 +375,18 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             .enumerate()
             .filter(|(_, (_, need))| *need == Need::Hit)
             .min_by_key(|&(j, &(path, _))| {
-                tests[j]
+                let selects = tests[j]
                     .tests
                     .iter()
                     .map(|t| {
                         let (k, breadth) = test_key(t);
                         u64::from(breadth) * u64::from(*self.shared.get(&(path, k)).unwrap_or(&1))
                     })
-                    .sum::<u64>()
+                    .sum::<u64>();
+                // Between fields that select as few, exact values are the cheapest to
+                // look up (no case folding, no second step).
+                let exact = tests[j].tests.iter().all(|t| matches!(t, Test::Exact(_)));
+                (selects, !exact)
             })
             .map(|(j, _)| j);
         self.branches[b as usize].key = key;
