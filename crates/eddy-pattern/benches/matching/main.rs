@@ -33,6 +33,7 @@ use criterion::{
 };
 
 use data::Events;
+use eddy_pattern::json;
 use engines::{tally, Eddy, Engine, Q};
 use rules::{Rule, CLASSIC, SETS};
 
@@ -106,7 +107,13 @@ fn config(
     if let Some((q, _)) = &q {
         slowest = slowest.min(rate(q, &probe));
     }
-    let check = ev.spread(((slowest * CHECK_SECS) as usize).max(MIN_EVENTS));
+    let mut check = ev.spread(((slowest * CHECK_SECS) as usize).max(MIN_EVENTS));
+    if rules.iter().any(|r| r.eddy.contains("\"numeric\"")) {
+        // A number that is not exactly a double (the planted latitude 37.807807921694092
+        // of the classic set) is in no range for EventBridge and Eddy, and in some for
+        // quamina, which compares its double: such events are left out of the comparison.
+        check.retain(|e| !has_inexact_number(e));
+    }
     let timed_events = ev.spread(((slowest * ITERATION_SECS) as usize).clamp(MIN_EVENTS, SUBSET));
     let ((e_hit, e_all), check_e) = timed(|| tally(&eddy, &check));
     let mut line = format!(
@@ -164,6 +171,22 @@ fn config(
 }
 
 /// Prints the first few events on which the matchers disagree, with the rules involved.
+/// Whether the event holds a number that EventBridge compares by text only (see
+/// `eddy_pattern::value::is_comparable`).
+fn has_inexact_number(event: &[u8]) -> bool {
+    fn any_inexact(v: &json::Value) -> bool {
+        match v {
+            json::Value::Number(t) => t
+                .parse::<f64>()
+                .map_or(true, |x| !eddy_pattern::value::is_comparable(x, t)),
+            json::Value::Array(items) => items.iter().any(any_inexact),
+            json::Value::Object(entries) => entries.iter().any(|(_, v)| any_inexact(v)),
+            _ => false,
+        }
+    }
+    json::parse(event).is_ok_and(|v| any_inexact(&v))
+}
+
 fn explain(rules: &[Rule], events: &[&[u8]], eddy: &Eddy, quamina: &Q) {
     let mut shown = 0;
     for e in events {
