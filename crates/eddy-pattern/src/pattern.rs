@@ -1074,13 +1074,10 @@ mod tests {
         };
         // The wildcard's field comes last in each branch, so each of the 1000 copies
         // has an automaton of its own (event-ruler: 7).
-        let start = std::time::Instant::now();
         let p = Pattern::parse(pattern("zw").as_bytes()).expect("valid");
         assert_eq!(p.branches.len(), 1000);
         // It comes first: all 1000 copies go into one automaton (event-ruler: 2003).
         assert_eq!(reason(&pattern("w")), crate::wildcard::TOO_COMPLEX);
-        let took = start.elapsed();
-        assert!(took.as_secs() < 2, "took {took:?}");
         // Too complex in one branch of an $or only: still rejected.
         assert_eq!(
             reason(r#"{"$or":[{"a":[1]},{"w":[{"wildcard":"*:*:*"},{"wildcard":"*:*:*:*"}]}]}"#),
