@@ -172,7 +172,7 @@ pub struct Complexity {
     /// Per composite: its state and match.
     composites: Vec<(usize, usize)>,
     patterns: Vec<Pat>,
-    pattern_ids: HashMap<Key, usize>,
+    pattern_ids: HashMap<Term, usize>,
     automata: Vec<Automaton>,
     names: Vec<NameState>,
     /// Steps spent (a transition read, a byte inserted), and how many may be.
@@ -218,18 +218,6 @@ struct Pat {
     exact: bool,
     /// A wildcard: counted by the evaluator.
     wildcard: bool,
-}
-
-/// The identity of a pattern: sets compare regardless of order.
-#[derive(PartialEq, Eq, Hash)]
-enum Key {
-    Wildcard(String),
-    WildcardSet(Vec<String>),
-    Exact(String),
-    Prefix(String),
-    ExactSet(Vec<String>),
-    PrefixSet(Vec<String>),
-    Other(String),
 }
 
 /// One field's automaton in a name state, with a map for patterns kept out of it.
@@ -325,42 +313,40 @@ impl Complexity {
             v.dedup();
             v
         };
-        let quoted = |s: &String| format!("\"{s}\"");
-        let (key, values, exact, wildcard) = match term {
+        // The identity of a pattern: sets compare regardless of order.
+        let key = match term {
             Term::Absent => return None,
-            Term::Wildcard(w) => (
-                Key::Wildcard(w.clone()),
-                vec![wildcard_chars(w)],
-                false,
-                true,
-            ),
-            Term::WildcardSet(ws) => {
-                let order = java_hash_set_order(ws, quoted);
-                let values = order.into_iter().map(|w| wildcard_chars(w)).collect();
-                (Key::WildcardSet(set(ws)), values, false, true)
-            }
-            Term::Exact(s) => (Key::Exact(s.clone()), vec![bytes(&quoted(s))], true, false),
-            Term::Prefix(s) => (
-                Key::Prefix(s.clone()),
-                vec![bytes(&format!("\"{s}"))],
-                false,
-                false,
-            ),
-            Term::ExactSet(vs) => {
-                let order = java_hash_set_order(vs, quoted);
-                let values = order.iter().map(|v| bytes(&quoted(v))).collect();
-                (Key::ExactSet(set(vs)), values, false, false)
-            }
-            Term::PrefixSet(vs) => {
-                let order = java_hash_set_order(vs, |v| format!("\"{v}"));
-                let values = order.iter().map(|v| bytes(&format!("\"{v}"))).collect();
-                (Key::PrefixSet(set(vs)), values, false, false)
-            }
-            Term::Other(s) => (Key::Other(s.clone()), Vec::new(), false, false),
+            Term::WildcardSet(ws) => Term::WildcardSet(set(ws)),
+            Term::ExactSet(vs) => Term::ExactSet(set(vs)),
+            Term::PrefixSet(vs) => Term::PrefixSet(set(vs)),
+            other => other.clone(),
         };
         if let Some(&id) = self.pattern_ids.get(&key) {
             return Some(id);
         }
+        let quoted = |s: &String| format!("\"{s}\"");
+        let (values, exact, wildcard) = match term {
+            Term::Wildcard(w) => (vec![wildcard_chars(w)], false, true),
+            Term::WildcardSet(ws) => {
+                let order = java_hash_set_order(ws, quoted);
+                let values = order.into_iter().map(|w| wildcard_chars(w)).collect();
+                (values, false, true)
+            }
+            Term::Exact(s) => (vec![bytes(&quoted(s))], true, false),
+            Term::Prefix(s) => (vec![bytes(&format!("\"{s}"))], false, false),
+            Term::ExactSet(vs) => {
+                let order = java_hash_set_order(vs, quoted);
+                let values = order.iter().map(|v| bytes(&quoted(v))).collect();
+                (values, false, false)
+            }
+            Term::PrefixSet(vs) => {
+                let order = java_hash_set_order(vs, |v| format!("\"{v}"));
+                let values = order.iter().map(|v| bytes(&format!("\"{v}"))).collect();
+                (values, false, false)
+            }
+            // Kept out of the byte automata (`Absent` returned above).
+            Term::Other(_) | Term::Absent => (Vec::new(), false, false),
+        };
         let id = self.patterns.len();
         self.patterns.push(Pat {
             values: values.into_iter().map(Rc::from).collect(),

@@ -373,40 +373,31 @@ fn window_word(w: &[u8; WINDOW], at: usize) -> u64 {
     u64::from_le_bytes(b)
 }
 
-/// The length of the key whose opening quote is `w[0]` if it is plain: up to 15 bytes,
-/// not empty, with no backslash or dot before its closing quote.
+/// The length of the string whose text starts at `w[from]` (`from` at most 22) if its
+/// closing quote comes within 16 bytes and before any backslash or `stop` (a byte the
+/// caller cannot take; a backslash again when there is none).
 #[inline(always)]
-fn plain_key_len(w: &[u8; WINDOW]) -> Option<usize> {
-    for at in [1, 9] {
-        let x = window_word(w, at);
-        let quotes = matching(x, b'"');
-        let found = quotes | matching(x, b'\\') | matching(x, b'.');
-        if found != 0 {
-            let lowest = found & found.wrapping_neg();
-            let len = at - 1 + first(found);
-            return (lowest & quotes != 0 && len > 0).then_some(len);
-        }
-    }
-    None
-}
-
-/// The length of the string whose text starts at `w[from]` (`from` at most 22) if it
-/// ends within 16 bytes, with no backslash before its closing quote.
-#[inline(always)]
-fn short_string_len(w: &[u8; WINDOW], from: usize) -> Option<usize> {
+fn short_string_len(w: &[u8; WINDOW], from: usize, stop: u8) -> Option<usize> {
     if from > 22 {
         return None;
     }
     for at in [from, from + 8] {
         let x = window_word(w, at);
         let quotes = matching(x, b'"');
-        let found = quotes | matching(x, b'\\');
+        let found = quotes | matching(x, b'\\') | matching(x, stop);
         if found != 0 {
             let lowest = found & found.wrapping_neg();
             return (lowest & quotes != 0).then_some(at - from + first(found));
         }
     }
     None
+}
+
+/// The length of the key whose opening quote is `w[0]` if it is plain: up to 15 bytes,
+/// not empty, with no backslash or dot before its closing quote.
+#[inline(always)]
+fn plain_key_len(w: &[u8; WINDOW]) -> Option<usize> {
+    short_string_len(w, 1, b'.').filter(|&len| len > 0)
 }
 
 /// Bytes that end a number or literal.
@@ -700,7 +691,7 @@ impl<'a> Scanner<'a, '_> {
             }
             j += if w[j + 1] == b' ' { 2 } else { 1 };
             let end = match w[j] {
-                b'"' => match short_string_len(w, j + 1) {
+                b'"' => match short_string_len(w, j + 1, b'\\') {
                     Some(k) => i + j + k + 2,
                     None => match quote_or_backslash(s, i + j + 1) {
                         Some((k, true)) => i + j + k + 2,
