@@ -14,6 +14,7 @@ use eddy_pattern::transform::Context;
 use eddy_queue::{AttributeValue, MessageAttribute, NewMessage};
 use eddy_store::{Op, ResourceKind};
 
+use crate::detail::{self, Detail};
 use crate::error::{Error, Kind};
 use crate::queues::{Plan, QueueCell, SENDER_ID};
 use crate::resources::{BusDef, RuleDef, RuleState, Tags, Target, TargetDef};
@@ -785,10 +786,11 @@ impl Engine {
             let registry = self.read();
             for entry in entries {
                 let outcome = match self.event_of(&registry, entry, now) {
-                    Ok((bus, event)) => {
+                    Ok((bus, event, detail)) => {
                         let id = event.id.clone();
                         let json = event.to_json();
-                        self.route(&registry, &bus, &json, now, 0, &mut plan);
+                        let plain = detail == Detail::Plain;
+                        self.route(&registry, &bus, &json, plain, now, 0, &mut plan);
                         EntryOutcome::Accepted(id)
                     }
                     Err(failed) => failed,
@@ -805,7 +807,7 @@ impl Engine {
         registry: &Registry,
         entry: Entry,
         now: u64,
-    ) -> Result<(BusName, Event), EntryOutcome> {
+    ) -> Result<(BusName, Event, Detail), EntryOutcome> {
         let invalid = |member: &str| EntryOutcome::Failed {
             code: "InvalidArgument",
             message: format!(
@@ -828,10 +830,10 @@ impl Engine {
             code: "MalformedDetail",
             message: "Detail is malformed.".to_owned(),
         };
-        // A JSON object: checked without building it (the matcher reads it later).
-        let is_object = detail.trim_start().starts_with('{')
-            && serde_json::from_str::<serde::de::IgnoredAny>(&detail).is_ok();
-        if !is_object {
+        // A JSON object: checked without building it (the matcher reads it later), and
+        // whether it is plain, which lets the matcher stop reading early.
+        let shape = detail::check(&detail);
+        if shape == Detail::Malformed {
             return Err(malformed());
         }
         let bus =
@@ -859,7 +861,7 @@ impl Engine {
             resources: entry.resources,
             detail,
         };
-        Ok((bus, event))
+        Ok((bus, event, shape))
     }
 
     /// Sends an event (envelope JSON) on `bus` to its rules' targets as part of `plan`.
@@ -871,15 +873,18 @@ impl Engine {
         now: u64,
         plan: &mut Plan,
     ) {
-        self.route(registry, bus, json, now, 0, plan);
+        self.route(registry, bus, json, false, now, 0, plan);
     }
 
-    /// Sends an event on `bus` to the targets of every enabled rule it matches.
+    /// Sends an event on `bus` to the targets of every enabled rule it matches. `plain`:
+    /// the envelope is known to be plain (see [`detail`]), so matching may stop early.
+    #[allow(clippy::too_many_arguments)]
     fn route(
         &self,
         registry: &Registry,
         bus_name: &BusName,
         json: &str,
+        plain: bool,
         now: u64,
         hops: usize,
         plan: &mut Plan,
@@ -887,7 +892,12 @@ impl Engine {
         let Some(bus) = registry.buses.get(bus_name) else {
             return;
         };
-        let matched = match bus.matcher.matches(json.as_bytes()) {
+        let matched = if plain {
+            bus.matcher.matches_plain(json.as_bytes())
+        } else {
+            bus.matcher.matches(json.as_bytes())
+        };
+        let matched = match matched {
             Ok(matched) => matched,
             Err(err) => {
                 tracing::warn!(bus = %bus_name, error = %err, "event could not be matched");
@@ -910,7 +920,7 @@ impl Engine {
             for target in &rule.targets {
                 if let TargetArn::Bus(next) = &target.to {
                     if hops + 1 < self.inner.config.limits.max_bus_hops && next != bus_name {
-                        self.route(registry, next, json, now, hops + 1, plan);
+                        self.route(registry, next, json, plain, now, hops + 1, plan);
                     }
                     continue;
                 }

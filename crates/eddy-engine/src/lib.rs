@@ -14,6 +14,7 @@ pub mod bus;
 pub mod clock;
 pub mod delivery;
 pub mod destinations;
+pub mod detail;
 mod encoding;
 pub mod error;
 pub mod functions;

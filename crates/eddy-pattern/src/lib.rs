@@ -18,6 +18,7 @@ pub mod cidr;
 pub mod json;
 pub mod matcher;
 pub mod pattern;
+pub mod plain;
 pub mod reference;
 mod swar;
 pub mod test_event;

@@ -1,0 +1,131 @@
+//! What the bus does with each PutEvents entry before it delivers: read the detail (is it
+//! a JSON object?) and match the envelope against the bus's rules. Before, the detail was
+//! skimmed by serde_json (`IgnoredAny`) and every envelope read in full by
+//! `Matcher::matches`; now one read also learns whether the detail is plain
+//! (`eddy_engine::detail::check`), and a plain envelope is matched by
+//! `Matcher::matches_plain`, which stops once the fields the rules name are read.
+//!
+//! `cargo bench -p eddy-engine --bench routing` (CityLots-shaped details, as the pattern
+//! bench generates them into `target/bench-data/`; `EDDY_BENCH_LINES` for fewer lines).
+
+#[path = "../../eddy-pattern/benches/matching/data.rs"]
+#[allow(dead_code)]
+mod data;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use eddy_engine::detail::{check, Detail};
+use eddy_model::event::Event;
+use eddy_pattern::matcher::Matcher;
+
+/// Details per timed iteration, spread over the file (they stay in cache, as a detail the
+/// bus has just received does).
+const EVENTS: usize = 2_000;
+
+/// Rule sets of a bus: the four classic CityLots patterns, or one of them alone.
+const RULES: &[(&str, &[&str])] = &[
+    (
+        "classic-4",
+        &[
+            r#"{"detail": {"properties": {"STREET": ["CRANLEIGH"]}}}"#,
+            r#"{"detail": {"properties": {"STREET": ["17TH"], "ODD_EVEN": ["E"]}}}"#,
+            r#"{"detail": {"geometry": {"coordinates": [37.807807921694092]}}}"#,
+            r#"{"detail": {"properties": {"MAPBLKLOT": ["0011008"], "BLKLOT": ["0011008"]}, "geometry": {"coordinates": [37.807807921694092]}}}"#,
+        ],
+    ),
+    (
+        "17th-even",
+        &[r#"{"detail": {"properties": {"STREET": ["17TH"], "ODD_EVEN": ["E"]}}}"#],
+    ),
+    (
+        "source",
+        &[r#"{"source": ["city.lots"], "detail-type": ["Lot Changed"]}"#],
+    ),
+];
+
+fn envelope(detail: &str) -> String {
+    Event {
+        id: "6a7e8feb-b491-4cf7-a9f1-bf3703467718".to_owned(),
+        detail_type: "Lot Changed".to_owned(),
+        source: "city.lots".to_owned(),
+        account: "000000000000".to_owned(),
+        time: 1_764_633_600,
+        region: "us-east-1".to_owned(),
+        resources: Vec::new(),
+        detail: detail.to_owned(),
+    }
+    .to_json()
+}
+
+fn routing(c: &mut Criterion) {
+    let events = data::load();
+    let details = events.spread(EVENTS);
+    let entries: Vec<(&str, String)> = details
+        .iter()
+        .map(|d| {
+            let d = std::str::from_utf8(d).expect("UTF-8 bench data");
+            (d, envelope(d))
+        })
+        .collect();
+    for (name, patterns) in RULES {
+        let mut matcher = Matcher::new();
+        for (i, p) in patterns.iter().enumerate() {
+            matcher.add(i, p.as_bytes()).expect("a valid bench pattern");
+        }
+        // Both ways agree before anything is timed.
+        for (detail, json) in &entries {
+            assert_eq!(check(detail), Detail::Plain);
+            let mut a = matcher.matches(json.as_bytes()).expect("matches");
+            let mut b = matcher.matches_plain(json.as_bytes()).expect("matches");
+            a.sort_unstable();
+            b.sort_unstable();
+            assert_eq!(a, b, "{detail}");
+        }
+        let mut group = c.benchmark_group(format!("routing/{name}"));
+        group.throughput(Throughput::Elements(entries.len() as u64));
+        group.bench_function("skim+matches", |b| {
+            b.iter(|| {
+                let mut n = 0;
+                for (detail, json) in &entries {
+                    if serde_json::from_str::<serde::de::IgnoredAny>(detail).is_ok() {
+                        n += matcher.matches(json.as_bytes()).map_or(0, |m| m.len());
+                    }
+                }
+                n
+            })
+        });
+        group.bench_function("check+matches_plain", |b| {
+            b.iter(|| {
+                let mut n = 0;
+                for (detail, json) in &entries {
+                    let got = match check(detail) {
+                        Detail::Plain => matcher.matches_plain(json.as_bytes()),
+                        Detail::Object => matcher.matches(json.as_bytes()),
+                        Detail::Malformed => continue,
+                    };
+                    n += got.map_or(0, |m| m.len());
+                }
+                n
+            })
+        });
+        group.bench_function("skim", |b| {
+            b.iter(|| {
+                entries
+                    .iter()
+                    .filter(|(d, _)| serde_json::from_str::<serde::de::IgnoredAny>(d).is_ok())
+                    .count()
+            })
+        });
+        group.bench_function("check", |b| {
+            b.iter(|| {
+                entries
+                    .iter()
+                    .filter(|(d, _)| check(d) == Detail::Plain)
+                    .count()
+            })
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, routing);
+criterion_main!(benches);
