@@ -24,7 +24,7 @@ pub enum Detail {
 
 /// Reads `text` once, or twice when it is not plain.
 pub fn check(text: &str) -> Detail {
-    if eddy_pattern::plain::is_plain_object(text.as_bytes()) {
+    if eddy_pattern::plain::is_plain_object(text) {
         Detail::Plain
     } else if text.trim_start().starts_with('{')
         && serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()

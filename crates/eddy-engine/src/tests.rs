@@ -257,3 +257,73 @@ async fn retention_drops_old_messages() {
         .unwrap()
         .is_empty());
 }
+
+/// A plain detail is matched by the reader that stops early, any other by the one that
+/// reads it all: either way an event reaches the rules EventBridge would send it to (a
+/// repeated key counts with its last value).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_and_other_details_route_alike() {
+    let h = Harness::new("plain-details");
+    let (engine, _writer) = h.open();
+    engine
+        .create_queue("hits", Vec::new(), Tags::new())
+        .await
+        .unwrap();
+    engine
+        .put_rule(PutRule {
+            name: "a-is-2".into(),
+            event_pattern: Some(r#"{"detail":{"a":[2],"b":{"c":[{"exists":false}]}}}"#.into()),
+            ..PutRule::default()
+        })
+        .await
+        .unwrap();
+    let target = TargetDef {
+        id: "q".into(),
+        arn: "arn:aws:sqs:us-east-1:000000000000:hits".into(),
+        input: None,
+        input_path: Some("$.detail".into()),
+        input_transformer: None,
+        retry_policy: None,
+        dead_letter_arn: None,
+        message_group_id: None,
+        http: None,
+        role_arn: None,
+    };
+    assert!(engine
+        .put_targets(None, "a-is-2", vec![target])
+        .await
+        .unwrap()
+        .is_empty());
+    let cases = [
+        (r#"{"a":2,"z":[1,2,3]}"#, true),
+        (r#"{"a":1,"z":{"a":2}}"#, false),
+        (r#"{"a":1,"a":2}"#, true),
+        (r#"{"a":2,"x":0,"a":1}"#, false),
+        (r#"{"a":2,"b":{"c":1}}"#, false),
+        (r#"{"a":2,"b":{"d":1,"d":2}}"#, true),
+        (r#"{"a":2,"huge":1e400}"#, true),
+    ];
+    let entries = cases
+        .iter()
+        .map(|(detail, _)| Entry {
+            source: Some("shop".into()),
+            detail_type: Some("t".into()),
+            detail: Some((*detail).into()),
+            ..Entry::default()
+        })
+        .collect();
+    let outcomes = engine.put_events(entries).await.unwrap();
+    assert!(outcomes
+        .iter()
+        .all(|o| matches!(o, EntryOutcome::Accepted(_))));
+    let q = QueueName::parse("hits").unwrap();
+    let got = engine
+        .receive_messages(&q, receive(10), Some(0))
+        .await
+        .unwrap();
+    let mut bodies: Vec<&str> = got.iter().map(|m| m.message.body.as_str()).collect();
+    let mut want: Vec<&str> = cases.iter().filter(|c| c.1).map(|c| c.0).collect();
+    bodies.sort_unstable();
+    want.sort_unstable();
+    assert_eq!(bodies, want);
+}
