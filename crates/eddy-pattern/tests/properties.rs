@@ -120,6 +120,10 @@ const INEXACT: &[&str] = &[
     "1e400",
     "-1e400",
     "0.10000000000000000001",
+    // Read by the scanner's eight-digits-at-a-time path (2–7 integer digits, 8–16 in the
+    // fraction), beside the double nearest it.
+    "37.807807921694092",
+    "37.80780792169409",
 ];
 
 // ---------------------------------------------------------------------------------------
