@@ -92,7 +92,16 @@ fn read(s: &[u8]) -> Option<()> {
                 return (i == s.len()).then_some(());
             };
             match (s.get(i), top) {
-                (Some(b','), _) => {
+                (Some(b','), Frame::Array) => {
+                    i = ws(s, i + 1);
+                    // A number after a number (coordinates, say): read here, then on.
+                    if let Some(b'-' | b'0'..=b'9') = s.get(i) {
+                        i = number_end(s, i)?;
+                        continue;
+                    }
+                    break;
+                }
+                (Some(b','), Frame::Object(_)) => {
                     i = ws(s, i + 1);
                     break;
                 }
