@@ -95,6 +95,40 @@ fn send(body: &str) -> SendInput {
     }
 }
 
+/// Creates queue `queue` and rule `rule` on the default bus, which sends the detail of
+/// the events that match `pattern` to the queue.
+async fn detail_to_queue(engine: &Engine, rule: &str, pattern: &str, queue: &str) {
+    engine
+        .create_queue(queue, Vec::new(), Tags::new())
+        .await
+        .unwrap();
+    engine
+        .put_rule(PutRule {
+            name: rule.into(),
+            event_pattern: Some(pattern.into()),
+            ..PutRule::default()
+        })
+        .await
+        .unwrap();
+    let target = TargetDef {
+        id: "q".into(),
+        arn: format!("arn:aws:sqs:us-east-1:000000000000:{queue}"),
+        input: None,
+        input_path: Some("$.detail".into()),
+        input_transformer: None,
+        retry_policy: None,
+        dead_letter_arn: None,
+        message_group_id: None,
+        http: None,
+        role_arn: None,
+    };
+    assert!(engine
+        .put_targets(None, rule, vec![target])
+        .await
+        .unwrap()
+        .is_empty());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn visibility_timeout_follows_the_clock() {
     let h = Harness::new("visibility");
@@ -181,35 +215,7 @@ async fn what_was_acknowledged_is_there_after_a_restart() {
     let h = Harness::new("restart");
     {
         let (engine, writer) = h.open();
-        engine
-            .create_queue("jobs", Vec::new(), Tags::new())
-            .await
-            .unwrap();
-        engine
-            .put_rule(PutRule {
-                name: "all".into(),
-                event_pattern: Some(r#"{"source":["shop"]}"#.into()),
-                ..PutRule::default()
-            })
-            .await
-            .unwrap();
-        let target = TargetDef {
-            id: "q".into(),
-            arn: "arn:aws:sqs:us-east-1:000000000000:jobs".into(),
-            input: None,
-            input_path: Some("$.detail".into()),
-            input_transformer: None,
-            retry_policy: None,
-            dead_letter_arn: None,
-            message_group_id: None,
-            http: None,
-            role_arn: None,
-        };
-        assert!(engine
-            .put_targets(None, "all", vec![target])
-            .await
-            .unwrap()
-            .is_empty());
+        detail_to_queue(&engine, "all", r#"{"source":["shop"]}"#, "jobs").await;
         let entry = Entry {
             source: Some("shop".into()),
             detail_type: Some("t".into()),
@@ -265,35 +271,8 @@ async fn retention_drops_old_messages() {
 async fn plain_and_other_details_route_alike() {
     let h = Harness::new("plain-details");
     let (engine, _writer) = h.open();
-    engine
-        .create_queue("hits", Vec::new(), Tags::new())
-        .await
-        .unwrap();
-    engine
-        .put_rule(PutRule {
-            name: "a-is-2".into(),
-            event_pattern: Some(r#"{"detail":{"a":[2],"b":{"c":[{"exists":false}]}}}"#.into()),
-            ..PutRule::default()
-        })
-        .await
-        .unwrap();
-    let target = TargetDef {
-        id: "q".into(),
-        arn: "arn:aws:sqs:us-east-1:000000000000:hits".into(),
-        input: None,
-        input_path: Some("$.detail".into()),
-        input_transformer: None,
-        retry_policy: None,
-        dead_letter_arn: None,
-        message_group_id: None,
-        http: None,
-        role_arn: None,
-    };
-    assert!(engine
-        .put_targets(None, "a-is-2", vec![target])
-        .await
-        .unwrap()
-        .is_empty());
+    let pattern = r#"{"detail":{"a":[2],"b":{"c":[{"exists":false}]}}}"#;
+    detail_to_queue(&engine, "a-is-2", pattern, "hits").await;
     let cases = [
         (r#"{"a":2,"z":[1,2,3]}"#, true),
         (r#"{"a":1,"z":{"a":2}}"#, false),
