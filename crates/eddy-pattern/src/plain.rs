@@ -163,12 +163,23 @@ fn string_end(s: &[u8], mut i: usize) -> Option<usize> {
     }
 }
 
-/// The index just past the closing quote of a plain key (not empty, no escape, no dot)
-/// whose text starts at `i`.
+/// The index of the closing quote of a plain key (not empty, no escape, no dot) whose
+/// text starts at `i`.
 fn plain_key_end(s: &[u8], i: usize) -> Option<usize> {
-    let end = string_end(s, i)? - 1;
+    let mut j = i;
+    while j + 8 <= s.len() {
+        let found = specials(word(s, j)) | matching(word(s, j), b'.');
+        if found != 0 {
+            j += crate::swar::first(found);
+            return (s[j] == b'"' && j > i).then_some(j);
+        }
+        j += 8;
+    }
+    let k = s[j..].iter().position(|&b| b == b'"')?;
+    let end = j + k;
     let key = &s[i..end];
-    (!key.is_empty() && !key.contains(&b'\\') && !key.contains(&b'.')).then_some(end)
+    let plain = |b: &u8| *b != b'\\' && *b != b'.' && *b >= 0x20;
+    (end > i && key.iter().all(plain)).then_some(end)
 }
 
 /// The index just past the number starting at `i`, by RFC 8259's grammar.
