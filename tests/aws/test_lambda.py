@@ -322,6 +322,29 @@ def test_rule_target_invokes_function_asynchronously(eddy, lam):
     assert record["responsePayload"]["echo"]["detail-type"] == "OrderCreated"
 
 
+def test_success_destination_on_a_bus_routes_by_the_result(eddy, lam):
+    # The result record becomes an event on the bus, matched on its payload like any event.
+    events, sqs = eddy.client("events"), eddy.client("sqs")
+    bus_arn = events.create_event_bus(Name="results")["EventBusArn"]
+    out = sqs.create_queue(QueueName="fn-results")["QueueUrl"]
+    out_arn = sqs.get_queue_attributes(QueueUrl=out, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    pattern = {
+        "source": ["lambda"],
+        "detail-type": ["Lambda Function Invocation Result - Success"],
+        "detail": {"responsePayload": {"echo": {"n": [{"numeric": [">", 1]}]}}},
+    }
+    events.put_rule(Name="big-results", EventBusName="results", EventPattern=json.dumps(pattern))
+    events.put_targets(Rule="big-results", EventBusName="results", Targets=[{"Id": "q", "Arn": out_arn, "InputPath": "$.detail.responsePayload"}])
+    create(lam, "py-to-bus", {"app.py": PY_APP})
+    lam.put_function_event_invoke_config(FunctionName="py-to-bus", DestinationConfig={"OnSuccess": {"Destination": bus_arn}})
+    for n in (1, 2):
+        assert lam.invoke(FunctionName="py-to-bus", InvocationType="Event", Payload=json.dumps({"n": n}).encode())["StatusCode"] == 202
+    got = wait_for(lambda: sqs.receive_message(QueueUrl=out, WaitTimeSeconds=1).get("Messages"), what="the routed result")
+    assert [json.loads(m["Body"]) for m in got] == [{"echo": {"n": 2}}]
+    # The result with n = 1 matched nothing: nothing more arrives.
+    assert not sqs.receive_message(QueueUrl=out, WaitTimeSeconds=1).get("Messages")
+
+
 def test_queue_event_source_mapping_with_partial_batch_failures(data_dir):
     server = Eddy(data_dir).start()
     try:

@@ -864,16 +864,18 @@ impl Engine {
         Ok((bus, event, shape))
     }
 
-    /// Sends an event (envelope JSON) on `bus` to its rules' targets as part of `plan`.
+    /// Sends an event made by Eddy on `bus` to its rules' targets as part of `plan` (its
+    /// detail read as a producer's is, to match it the quicker way when it is plain).
     pub(crate) fn route_event(
         &self,
         registry: &Registry,
         bus: &BusName,
-        json: &str,
+        event: &Event,
         now: u64,
         plan: &mut Plan,
     ) {
-        self.route(registry, bus, json, false, now, 0, plan);
+        let plain = detail::check(&event.detail) == Detail::Plain;
+        self.route(registry, bus, &event.to_json(), plain, now, 0, plan);
     }
 
     /// Sends an event on `bus` to the targets of every enabled rule it matches. `plain`:

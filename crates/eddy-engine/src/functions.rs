@@ -1255,7 +1255,7 @@ impl Engine {
                     resources: vec![self.function_arn(function)],
                     detail: record,
                 };
-                self.route_event(registry, &bus, &event.to_json(), now, plan);
+                self.route_event(registry, &bus, &event, now, plan);
                 Ok(())
             }
             "lambda" => {
