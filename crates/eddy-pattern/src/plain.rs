@@ -94,7 +94,7 @@ fn read(s: &[u8]) -> Option<()> {
             match (s.get(i), top) {
                 (Some(b','), Frame::Array) => {
                     i = ws(s, i + 1);
-                    // A number after a number (coordinates, say): read here, then on.
+                    // A next element that is a number (coordinates, say) is read here.
                     if let Some(b'-' | b'0'..=b'9') = s.get(i) {
                         i = number_end(s, i)?;
                         continue;
