@@ -10,6 +10,7 @@
 //! grammar (no leading zeros, digits after a point or exponent), and nothing but
 //! whitespace may follow the object.
 
+use crate::json::scan_number;
 use crate::swar::{matching, word, HIGH, ONES};
 
 /// Deepest nesting taken (the object itself is depth 1).
@@ -78,7 +79,7 @@ fn read(s: &[u8]) -> Option<()> {
                 frames.pop();
             }
             b'"' => i = string_end(s, i + 1)? - 1,
-            b'-' | b'0'..=b'9' => i = number_end(s, i)? - 1,
+            b'-' | b'0'..=b'9' => i = scan_number(s, i)? - 1,
             b't' if s[i..].starts_with(b"true") => i += 3,
             b'f' if s[i..].starts_with(b"false") => i += 4,
             b'n' if s[i..].starts_with(b"null") => i += 3,
@@ -96,7 +97,7 @@ fn read(s: &[u8]) -> Option<()> {
                     i = ws(s, i + 1);
                     // A next element that is a number (coordinates, say) is read here.
                     if let Some(b'-' | b'0'..=b'9') = s.get(i) {
-                        i = number_end(s, i)?;
+                        i = scan_number(s, i)?;
                         continue;
                     }
                     break;
@@ -180,33 +181,6 @@ fn plain_key_end(s: &[u8], i: usize) -> Option<usize> {
     let key = &s[i..end];
     let plain = |b: &u8| *b != b'\\' && *b != b'.' && *b >= 0x20;
     (end > i && key.iter().all(plain)).then_some(end)
-}
-
-/// The index just past the number starting at `i`, by RFC 8259's grammar.
-fn number_end(s: &[u8], mut i: usize) -> Option<usize> {
-    let digits = |s: &[u8], from: usize| {
-        let end = crate::swar::digit_run_end(s, from);
-        (end > from).then_some(end)
-    };
-    if s.get(i) == Some(&b'-') {
-        i += 1;
-    }
-    i = match s.get(i)? {
-        b'0' => i + 1,
-        b'1'..=b'9' => digits(s, i)?,
-        _ => return None,
-    };
-    if s.get(i) == Some(&b'.') {
-        i = digits(s, i + 1)?;
-    }
-    if let Some(b'e' | b'E') = s.get(i) {
-        i += 1;
-        if let Some(b'+' | b'-') = s.get(i) {
-            i += 1;
-        }
-        i = digits(s, i)?;
-    }
-    Some(i)
 }
 
 #[cfg(test)]
