@@ -789,8 +789,8 @@ impl Engine {
                     Ok((bus, event, detail)) => {
                         let id = event.id.clone();
                         let json = event.to_json();
-                        let plain = detail == Detail::Plain;
-                        self.route(&registry, &bus, &json, plain, now, 0, &mut plan);
+                        let envelope = Envelope::new(&json, detail);
+                        self.route(&registry, &bus, &envelope, now, 0, &mut plan);
                         EntryOutcome::Accepted(id)
                     }
                     Err(failed) => failed,
@@ -874,19 +874,17 @@ impl Engine {
         now: u64,
         plan: &mut Plan,
     ) {
-        let plain = detail::check(&event.detail) == Detail::Plain;
-        self.route(registry, bus, &event.to_json(), plain, now, 0, plan);
+        let json = event.to_json();
+        let envelope = Envelope::new(&json, detail::check(&event.detail));
+        self.route(registry, bus, &envelope, now, 0, plan);
     }
 
-    /// Sends an event on `bus` to the targets of every enabled rule it matches. `plain`:
-    /// the envelope is known to be plain (see [`detail`]), so matching may stop early.
-    #[allow(clippy::too_many_arguments)]
+    /// Sends an event on `bus` to the targets of every enabled rule it matches.
     fn route(
         &self,
         registry: &Registry,
         bus_name: &BusName,
-        json: &str,
-        plain: bool,
+        envelope: &Envelope<'_>,
         now: u64,
         hops: usize,
         plan: &mut Plan,
@@ -894,12 +892,8 @@ impl Engine {
         let Some(bus) = registry.buses.get(bus_name) else {
             return;
         };
-        let matched = if plain {
-            bus.matcher.matches_plain(json.as_bytes())
-        } else {
-            bus.matcher.matches(json.as_bytes())
-        };
-        let matched = match matched {
+        let json = envelope.json;
+        let matched = match envelope.matches(&bus.matcher) {
             Ok(matched) => matched,
             Err(err) => {
                 tracing::warn!(bus = %bus_name, error = %err, "event could not be matched");
@@ -922,7 +916,7 @@ impl Engine {
             for target in &rule.targets {
                 if let TargetArn::Bus(next) = &target.to {
                     if hops + 1 < self.inner.config.limits.max_bus_hops && next != bus_name {
-                        self.route(registry, next, json, plain, now, hops + 1, plan);
+                        self.route(registry, next, envelope, now, hops + 1, plan);
                     }
                     continue;
                 }
@@ -1154,6 +1148,32 @@ pub(crate) struct DeadLetter<'a> {
     pub(crate) failure: &'a Failure,
     pub(crate) retries: u32,
     pub(crate) exhausted: Option<&'static str>,
+}
+
+/// An event's envelope (JSON) on its way to the rules, and whether its detail is plain.
+struct Envelope<'a> {
+    json: &'a str,
+    /// The detail was read as plain (see [`detail`]); the envelope around it is Eddy's
+    /// own, so the whole is plain and matching may stop early.
+    plain: bool,
+}
+
+impl<'a> Envelope<'a> {
+    fn new(json: &'a str, detail: Detail) -> Envelope<'a> {
+        Envelope {
+            json,
+            plain: detail == Detail::Plain,
+        }
+    }
+
+    /// The rules of `matcher` that the event matches.
+    fn matches(&self, matcher: &Matcher<RuleName>) -> Result<Vec<RuleName>, eddy_pattern::Error> {
+        if self.plain {
+            matcher.matches_plain(self.json.as_bytes())
+        } else {
+            matcher.matches(self.json.as_bytes())
+        }
+    }
 }
 
 /// The `id` of an envelope Eddy wrote (always the second member).
