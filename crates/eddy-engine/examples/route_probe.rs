@@ -13,9 +13,7 @@ mod data;
 #[path = "../benches/routing/set.rs"]
 mod set;
 
-use eddy_engine::detail::{check, Detail};
-use eddy_pattern::matcher::Matcher;
-use set::{envelope, EVENTS, RULES};
+use set::{entries, matcher, new_way, old_way, EVENTS, RULES};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -28,36 +26,15 @@ fn main() {
         .iter()
         .find(|(n, _)| n == name)
         .unwrap_or_else(|| panic!("no rule set {name}"));
-    let mut matcher = Matcher::new();
-    for (i, p) in patterns.iter().enumerate() {
-        matcher.add(i, p.as_bytes()).expect("a valid bench pattern");
-    }
-    let events = data::load();
-    let entries: Vec<(String, String)> = events
-        .spread(EVENTS)
-        .iter()
-        .map(|d| {
-            let d = String::from_utf8(d.to_vec()).expect("UTF-8 bench data");
-            let json = envelope(&d);
-            (d, json)
-        })
-        .collect();
+    let matcher = matcher(patterns);
+    let read = if way == "old" { old_way } else { new_way };
+    let entries = entries(&data::load().spread(EVENTS));
     let mut n = 0;
     for _ in 0..rounds {
-        for (detail, json) in &entries {
-            let got = if way == "old" {
-                serde_json::from_str::<serde::de::IgnoredAny>(detail)
-                    .ok()
-                    .map(|_| matcher.matches(json.as_bytes()))
-            } else {
-                match check(detail) {
-                    Detail::Plain => Some(matcher.matches_plain(json.as_bytes())),
-                    Detail::Object => Some(matcher.matches(json.as_bytes())),
-                    Detail::Malformed => None,
-                }
-            };
-            n += got.map_or(0, |m| m.map_or(0, |m| m.len()));
-        }
+        n += entries
+            .iter()
+            .map(|(d, j)| read(&matcher, d, j))
+            .sum::<usize>();
     }
     println!("{n} matches");
 }

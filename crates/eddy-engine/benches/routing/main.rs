@@ -16,24 +16,13 @@ mod set;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use eddy_engine::detail::{check, Detail};
-use eddy_pattern::matcher::Matcher;
-use set::{envelope, EVENTS, RULES};
+use set::{entries, matcher, new_way, old_way, EVENTS, RULES};
 
 fn routing(c: &mut Criterion) {
     let events = data::load();
-    let details = events.spread(EVENTS);
-    let entries: Vec<(&str, String)> = details
-        .iter()
-        .map(|d| {
-            let d = std::str::from_utf8(d).expect("UTF-8 bench data");
-            (d, envelope(d))
-        })
-        .collect();
+    let entries = entries(&events.spread(EVENTS));
     for (name, patterns) in RULES {
-        let mut matcher = Matcher::new();
-        for (i, p) in patterns.iter().enumerate() {
-            matcher.add(i, p.as_bytes()).expect("a valid bench pattern");
-        }
+        let matcher = matcher(patterns);
         // Both ways agree before anything is timed.
         for (detail, json) in &entries {
             assert_eq!(check(detail), Detail::Plain);
@@ -47,27 +36,18 @@ fn routing(c: &mut Criterion) {
         group.throughput(Throughput::Elements(entries.len() as u64));
         group.bench_function("skim+matches", |b| {
             b.iter(|| {
-                let mut n = 0;
-                for (detail, json) in &entries {
-                    if serde_json::from_str::<serde::de::IgnoredAny>(detail).is_ok() {
-                        n += matcher.matches(json.as_bytes()).map_or(0, |m| m.len());
-                    }
-                }
-                n
+                entries
+                    .iter()
+                    .map(|(d, j)| old_way(&matcher, d, j))
+                    .sum::<usize>()
             })
         });
         group.bench_function("check+matches_plain", |b| {
             b.iter(|| {
-                let mut n = 0;
-                for (detail, json) in &entries {
-                    let got = match check(detail) {
-                        Detail::Plain => matcher.matches_plain(json.as_bytes()),
-                        Detail::Object => matcher.matches(json.as_bytes()),
-                        Detail::Malformed => continue,
-                    };
-                    n += got.map_or(0, |m| m.len());
-                }
-                n
+                entries
+                    .iter()
+                    .map(|(d, j)| new_way(&matcher, d, j))
+                    .sum::<usize>()
             })
         });
         group.bench_function("skim", |b| {
