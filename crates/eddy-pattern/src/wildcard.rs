@@ -624,28 +624,13 @@ impl Complexity {
             if mp == p {
                 return mn;
             }
-            let cur = self.patterns[mp]
-                .values
-                .first()
-                .cloned()
-                .unwrap_or_default();
+            let cur = self.shortcut_value(m);
             let mut k = j;
             while k < cur.len() && k < n && cur[k] == chars[k] {
                 k += 1;
             }
-            let mut first = None;
-            let mut current = state;
-            for x in j..k {
-                if x + 1 != cur.len() {
-                    let new = self.new_state(self.states[current].indeterminate);
-                    if x != j {
-                        self.put_next(current, cur[x], sc, Some(new));
-                    } else {
-                        first = Some(new);
-                    }
-                    current = new;
-                }
-            }
+            let (first, current) =
+                self.chain(state, &cur, j, k.min(cur.len().saturating_sub(1)), sc);
             let needed = k + 1 < cur.len();
             let idx = if needed {
                 k
@@ -710,6 +695,37 @@ impl Complexity {
         self.insert_match(chars, n - 1, state, hint, p, prev)
     }
 
+    /// The exact value that match `m`'s shortcut stands for (its pattern's only value).
+    fn shortcut_value(&self, m: usize) -> Rc<[Ch]> {
+        let values = &self.patterns[self.matches[m].0].values;
+        values.first().cloned().unwrap_or_else(|| Rc::from([]))
+    }
+
+    /// Lays `value[from..to]` out as new states after `state`, each step on behalf of
+    /// shortcut `sc`: returns the first (for the caller to put on `state`) and the last
+    /// (`state` itself when there are none).
+    fn chain(
+        &mut self,
+        state: usize,
+        value: &[Ch],
+        from: usize,
+        to: usize,
+        sc: Single,
+    ) -> (Option<usize>, usize) {
+        let mut first = None;
+        let mut current = state;
+        for &c in value.get(from..to).unwrap_or_default() {
+            let new = self.new_state(self.states[current].indeterminate);
+            if first.is_some() {
+                self.put_next(current, c, sc, Some(new));
+            } else {
+                first = Some(new);
+            }
+            current = new;
+        }
+        (first, current)
+    }
+
     /// Turns a lone shortcut on `c` into the states of its exact value.
     fn extend_shortcut(
         &mut self,
@@ -722,22 +738,8 @@ impl Complexity {
             return trans;
         };
         let m = self.match_of(sc).expect("a shortcut has a match");
-        let cur = self.patterns[self.matches[m].0]
-            .values
-            .first()
-            .cloned()
-            .unwrap_or_default();
-        let mut first = None;
-        let mut current = state;
-        for k in j..cur.len().saturating_sub(1) {
-            let new = self.new_state(self.states[current].indeterminate);
-            if k != j {
-                self.put_next(current, cur[k], sc, Some(new));
-            } else {
-                first = Some(new);
-            }
-            current = new;
-        }
+        let cur = self.shortcut_value(m);
+        let (first, current) = self.chain(state, &cur, j, cur.len().saturating_sub(1), sc);
         let last = cur.last().copied().unwrap_or(0);
         self.add(current, last, Single::Match(m));
         self.remove(current, last, sc);
