@@ -52,11 +52,5 @@ fn aws_pattern_cases() {
             }
         }
     }
-    assert!(count >= 190, "only {count} cases read");
-    assert!(
-        failures.is_empty(),
-        "{} of {count} cases failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    eddy_test_support::assert_cases_pass(count, 190, &failures);
 }

@@ -179,13 +179,7 @@ fn aws_transformer_cases() {
             failures.push(format!("{name}: {why}"));
         }
     }
-    assert!(count >= 33, "only {count} cases read");
-    assert!(
-        failures.is_empty(),
-        "{} of {count} cases failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    eddy_test_support::assert_cases_pass(count, 33, &failures);
 }
 
 fn sample_event() -> Value {

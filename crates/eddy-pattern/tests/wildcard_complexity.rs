@@ -43,11 +43,5 @@ fn too_complex_as_event_ruler_says() {
             ));
         }
     }
-    assert!(count >= 40, "only {count} cases read");
-    assert!(
-        failures.is_empty(),
-        "{} of {count} cases failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    eddy_test_support::assert_cases_pass(count, 40, &failures);
 }

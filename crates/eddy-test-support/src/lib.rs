@@ -50,3 +50,16 @@ pub fn string_field(case: &Value, key: &str) -> String {
         _ => panic!("case lacks the string {key}: {}", case.to_json()),
     }
 }
+
+/// Ends a data-driven test: at least `at_least` of its `count` cases were read (so a
+/// truncated or misplaced file cannot pass), and none failed; else panics naming every
+/// failure.
+pub fn assert_cases_pass(count: usize, at_least: usize, failures: &[String]) {
+    assert!(count >= at_least, "only {count} cases read");
+    assert!(
+        failures.is_empty(),
+        "{} of {count} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
