@@ -101,15 +101,60 @@ struct Check {
 enum CheckTest {
     /// One exact string, the most common test besides a key field, compared in place.
     Str(StrKey),
+    /// Exact strings, prefixes and suffixes, all case-sensitive: compared as bytes (a
+    /// recorded string leaf is UTF-8), without making a [`Leaf`] of the value.
+    Bytes(Box<[BytesTest]>),
     /// Any other tests: a leaf passes if it passes one.
     Tests(Box<[Test]>),
+}
+
+/// See [`CheckTest::Bytes`].
+#[derive(Debug)]
+enum BytesTest {
+    Exact(Box<[u8]>),
+    Prefix(Box<[u8]>),
+    Suffix(Box<[u8]>),
+}
+
+impl BytesTest {
+    fn of(test: &Test) -> Option<BytesTest> {
+        let bytes = |t: &String| t.as_bytes().into();
+        Some(match test {
+            Test::Exact(Literal::String(t)) => BytesTest::Exact(bytes(t)),
+            Test::Prefix {
+                text,
+                ignore_case: false,
+            } => BytesTest::Prefix(bytes(text)),
+            Test::Suffix {
+                text,
+                ignore_case: false,
+            } => BytesTest::Suffix(bytes(text)),
+            _ => return None,
+        })
+    }
+
+    #[inline]
+    fn passes(&self, value: &[u8]) -> bool {
+        match self {
+            BytesTest::Exact(t) => value == &t[..],
+            BytesTest::Prefix(t) => value.starts_with(t),
+            BytesTest::Suffix(t) => value.ends_with(t),
+        }
+    }
 }
 
 impl CheckTest {
     fn new(field: &Field) -> CheckTest {
         match field.tests.as_slice() {
             [Test::Exact(Literal::String(s))] => CheckTest::Str(StrKey::new(s.as_bytes())),
-            tests => CheckTest::Tests(tests.into()),
+            tests => match tests
+                .iter()
+                .map(BytesTest::of)
+                .collect::<Option<Box<[_]>>>()
+            {
+                Some(bytes) => CheckTest::Bytes(bytes),
+                None => CheckTest::Tests(tests.into()),
+            },
         }
     }
 }
@@ -617,6 +662,29 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             // Selected through its only field, which it indexes: nothing else to check.
             return true;
         }
+        // Most branches only ask each other field for a value that passes, and find one
+        // outside any array (or none at all): decided here, without collecting trails.
+        let mut simple = true;
+        for (j, check) in checks.iter().enumerate() {
+            if Some(j) == key {
+                continue;
+            }
+            if check.need != Need::Hit {
+                simple = false;
+                continue;
+            }
+            if s.path_stamp[check.path as usize] != gen {
+                return false;
+            }
+            match self.free_pass(&check.test, check.path, event, s) {
+                Some(true) => {}
+                Some(false) => return false,
+                None => simple = false,
+            }
+        }
+        if simple {
+            return true;
+        }
         // The other fields first: the key field passed (it selected the branch), and its
         // array elements only matter if another field is tied to array elements too.
         let mut options: Vec<Vec<consistency::Trail<'_>>> = Vec::new();
@@ -729,6 +797,24 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         }
     }
 
+    /// Whether a leaf on `path` outside any array passes the test: `Some(true)` if one
+    /// does, `Some(false)` if no leaf passes at all, `None` if only leaves in arrays do
+    /// (then array consistency decides).
+    fn free_pass(&self, test: &CheckTest, path: PathId, event: &[u8], s: &Scratch) -> Option<bool> {
+        let mut tied = false;
+        let all = self.each_passing(test, path, event, s, |t| {
+            tied = true;
+            !t.is_empty()
+        });
+        if !all {
+            Some(true)
+        } else if tied {
+            None
+        } else {
+            Some(false)
+        }
+    }
+
     /// Calls `f` with the trail of each leaf on `path` that passes the test (empty for a
     /// leaf outside arrays) while it returns true; returns whether it always did.
     fn each_passing<'s>(
@@ -743,6 +829,12 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             let passes = match test {
                 CheckTest::Str(k) => {
                     rec.kind == LeafKind::String && rec.bytes(event, &s.arena) == k.as_bytes()
+                }
+                CheckTest::Bytes(tests) => {
+                    rec.kind == LeafKind::String && {
+                        let value = rec.bytes(event, &s.arena);
+                        tests.iter().any(|t| t.passes(value))
+                    }
                 }
                 CheckTest::Tests(tests) => {
                     let leaf = rec.leaf(event, &s.arena);
@@ -1058,6 +1150,69 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A candidate's other fields are checked by the quick pass when a leaf outside
+    /// arrays passes (or none passes at all), and by array consistency when only leaves in
+    /// array elements pass; byte tests (exact, prefix, suffix) and other tests alike.
+    #[test]
+    fn candidates_checked_quickly_and_through_arrays_agree() {
+        let mut m = Matcher::new();
+        // `k` is the key field of each (an exact value no other pattern shares).
+        m.add(1, br#"{"k":["1"],"a":[{"prefix":"ab"},{"suffix":"yz"}]}"#)
+            .expect("valid");
+        m.add(2, br#"{"k":["2"],"o":{"a":[{"prefix":"ab"}],"b":["c"]}}"#)
+            .expect("valid");
+        m.add(3, br#"{"k":["3"],"a":[{"equals-ignore-case":"AB"}]}"#)
+            .expect("valid");
+        m.add(
+            4,
+            br#"{"k":["4"],"a":[{"exists":true}],"b":[{"prefix":"c"}]}"#,
+        )
+        .expect("valid");
+        let cases: &[(&str, &[i32])] = &[
+            (r#"{"k":"1","a":"abc"}"#, &[1]),
+            (r#"{"k":"1","a":"xyz"}"#, &[1]),
+            (r#"{"k":"1","a":"ba"}"#, &[]),
+            (r#"{"k":"1","a":["x","abc"]}"#, &[1]),
+            (r#"{"k":"1","a":7}"#, &[]),
+            (r#"{"k":"1"}"#, &[]),
+            // Only leaves in array elements pass: their elements must agree.
+            (
+                r#"{"k":"2","o":[{"a":"abc","b":"c"},{"a":"x","b":"d"}]}"#,
+                &[2],
+            ),
+            (
+                r#"{"k":"2","o":[{"a":"abc","b":"d"},{"a":"x","b":"c"}]}"#,
+                &[],
+            ),
+            (r#"{"k":"2","o":{"a":"ab","b":"c"}}"#, &[2]),
+            (r#"{"k":"3","a":"aB"}"#, &[3]),
+            (r#"{"k":"3","a":"abc"}"#, &[]),
+            (r#"{"k":"4","a":null,"b":"cd"}"#, &[4]),
+            (r#"{"k":"4","b":"cd"}"#, &[]),
+        ];
+        for &(event, want) in cases {
+            for plain in [false, true] {
+                let got = if plain {
+                    m.matches_plain(event.as_bytes())
+                } else {
+                    m.matches(event.as_bytes())
+                };
+                let mut got = got.expect("scanned");
+                got.sort_unstable();
+                assert_eq!(got, want, "{event} (plain: {plain})");
+                let reference = crate::json::parse(event.as_bytes()).expect("json");
+                let want_ref: Vec<i32> = [1, 2, 3, 4]
+                    .into_iter()
+                    .filter(|k| {
+                        let p = m.get(k).expect("added");
+                        crate::reference::matches(p, &reference)
+                    })
+                    .collect();
+                assert_eq!(got, want_ref, "{event}: the reference");
+            }
+        }
+    }
 
     /// Regression (found by tests/properties.rs): a string leaf that is not UTF-8 was
     /// dropped after marking its path present, so it passed neither `exists: true` nor
