@@ -264,6 +264,55 @@ async fn retention_drops_old_messages() {
         .is_empty());
 }
 
+/// Details as pretty printers write them (a new line after each `,`) route like compact
+/// ones (regression: the matcher's shortcut for usual entries misread the entry after
+/// such a separator, and the event matched no rule).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pretty_printed_details_route() {
+    let h = Harness::new("pretty-details");
+    let (engine, _writer) = h.open();
+    detail_to_queue(&engine, "a-is-2", r#"{"detail":{"a":[2]}}"#, "hits").await;
+    let note = "a note long enough to pass the scanner's window";
+    let details = [
+        (format!("{{\n  \"note\": \"{note}\",\n  \"a\": 2\n}}"), true),
+        (
+            format!("{{\n  \"note\": \"{note}\",\n  \"a\": 1\n}}"),
+            false,
+        ),
+        (
+            format!("{{\"x\": \"v\" , \"note\": \"{note}\", \"a\": 2}}"),
+            true,
+        ),
+        (
+            format!("{{\r\n\t\"note\": \"{note}\",\r\n\t\"a\": 2\r\n}}"),
+            true,
+        ),
+    ];
+    let entries = details
+        .iter()
+        .map(|(detail, _)| Entry {
+            source: Some("shop".into()),
+            detail_type: Some("t".into()),
+            detail: Some(detail.clone()),
+            ..Entry::default()
+        })
+        .collect();
+    let outcomes = engine.put_events(entries).await.unwrap();
+    assert!(outcomes
+        .iter()
+        .all(|o| matches!(o, EntryOutcome::Accepted(_))));
+    let q = QueueName::parse("hits").unwrap();
+    let got = engine
+        .receive_messages(&q, receive(10), Some(0))
+        .await
+        .unwrap();
+    assert_eq!(got.len(), details.iter().filter(|d| d.1).count());
+    for m in &got {
+        let body: serde_json::Value = serde_json::from_str(&m.message.body).unwrap();
+        assert_eq!(body["a"], 2, "{}", m.message.body);
+    }
+}
+
 /// A plain detail is matched by the reader that stops early, any other by the one that
 /// reads it all: either way an event reaches the rules EventBridge would send it to (a
 /// repeated key counts with its last value).

@@ -451,6 +451,9 @@ enum Layout {
     Spaced,
     /// Spaces, newlines and tabs between all tokens.
     Loose,
+    /// A new line before each item and closing bracket, one space after `:`, as pretty
+    /// printers write (`json.dumps(v, indent=2)`): `{\n  "a": 1,\n  "b": "x"\n}`.
+    Pretty,
 }
 
 impl Layout {
@@ -460,6 +463,7 @@ impl Layout {
             Layout::Compact => ["", "", "", ""],
             Layout::Spaced => [" ", "", " ", " "],
             Layout::Loose => [" \n\t"; 4],
+            Layout::Pretty => ["\n  ", "", " ", "\n"],
         }
     }
 }
@@ -469,7 +473,8 @@ fn style() -> impl Strategy<Value = Style> {
         prop_oneof![
             Just(Layout::Compact),
             Just(Layout::Spaced),
-            Just(Layout::Loose)
+            Just(Layout::Loose),
+            Just(Layout::Pretty)
         ],
         prop::bool::weighted(0.3),
     )

@@ -563,12 +563,14 @@ impl<'a> Scanner<'a, '_> {
                 } else {
                     Skipped::AtKey
                 };
+                // After this entry, `i` is at a key again only where the `, "` below says so
+                // (the shortcut may stop after a value, before a `,` with space after it).
+                let key_here = std::mem::replace(&mut at_key, false);
                 let child = match shortcut {
                     Skipped::ToSeparator => break 'entry,
                     Skipped::Child(c) => Some(c),
-                    Skipped::AtKey => self.key(node, descend, at_key)?,
+                    Skipped::AtKey => self.key(node, descend, key_here)?,
                 };
-                at_key = false;
                 // The usual `": "` (or `":"`) between key and value, read in one look.
                 match self.s.get(self.i..self.i + 2) {
                     Some([b':', b' ']) => self.i += 2,
@@ -810,6 +812,47 @@ impl<'a> Scanner<'a, '_> {
 #[cfg(test)]
 mod tests {
     use crate::{json, reference, Matcher, Pattern};
+
+    /// Regression (found by the match_event fuzz target): after the shortcut skipped an
+    /// entry and stopped before a separator it does not take (`,` then a new line or a
+    /// space before the `,`), the next entry was read as if `i` were at its key: pretty
+    /// printed events failed with "expected ':'", and an event cut off after a `,`
+    /// panicked.
+    #[test]
+    fn entries_after_any_separator_are_read() {
+        let mut m = Matcher::new();
+        m.add(1, br#"{"b":[1]}"#).expect("valid");
+        m.add(2, br#"{"o":{"c":["x"]}}"#).expect("valid");
+        let long = "v".repeat(44);
+        let events = [
+            format!("{{\n  \"xxxxxxxx\": \"{long}\",\n  \"b\": 1\n}}"),
+            format!("{{\n  \"x\": \"v\",\n  \"yyyy\": \"{long}\",\n  \"b\": 1\n}}"),
+            format!("{{\"x\": \"v\" , \"yyyyyyyy\": \"{long}\", \"b\": 1}}"),
+            format!("{{\"x\": 12 ,\"y\": \"{long}\",\t\"b\": 1}}"),
+            format!("{{\"o\": {{\n    \"k\": \"{long}\",\n    \"c\": \"x\"\n  }},\n  \"b\": 1}}"),
+            format!("{{\"o\":{{\"k\":\"{long}\",\r\n\"c\":\"x\"}},\"b\":1}}"),
+        ];
+        for event in &events {
+            let doc = json::parse(event.as_bytes()).expect("valid JSON");
+            let want: Vec<i32> = [1, 2]
+                .into_iter()
+                .filter(|k| reference::matches(m.get(k).expect("added"), &doc))
+                .collect();
+            assert!(!want.is_empty(), "{event}");
+            for plain in [false, true] {
+                let got = if plain {
+                    m.matches_plain(event.as_bytes())
+                } else {
+                    m.matches(event.as_bytes())
+                };
+                let mut got = got.unwrap_or_else(|e| panic!("{event}: {e}"));
+                got.sort_unstable();
+                assert_eq!(got, want, "{event} (plain: {plain})");
+            }
+        }
+        let cut = format!("{{\"id\":\"1\",\"k\":\"{long}\",");
+        assert!(m.matches(cut.as_bytes()).is_err(), "{cut}");
+    }
 
     /// The search for quotes and brackets agrees with a byte loop wherever they sit,
     /// among the bytes that look most like them (`;`, `=`, `[` with bit 5 cleared, 0x02,
