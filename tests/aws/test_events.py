@@ -45,6 +45,23 @@ def test_fan_out_to_five_queues(events, sqs):
         assert event["account"] == "000000000000" and event["region"] == "us-east-1"
 
 
+def test_pretty_printed_detail_routes(events, sqs):
+    """A Detail written by `json.dumps(..., indent=2)` routes like a compact one."""
+    url, arn = queue(sqs, "pretty")
+    events.put_rule(Name="pretty", EventPattern=json.dumps({"detail": {"status": ["paid"]}}))
+    events.put_targets(Rule="pretty", Targets=[{"Id": "q", "Arn": arn}])
+    detail = {"customer": "a customer with a rather long name, Esq.", "items": [{"sku": "x-1", "qty": 2}], "status": "paid"}
+    unpaid = {**detail, "status": "open"}
+    put = events.put_events(Entries=[
+        {"Source": "shop", "DetailType": "Order", "Detail": json.dumps(detail, indent=2)},
+        {"Source": "shop", "DetailType": "Order", "Detail": json.dumps(unpaid, indent=4)},
+    ])
+    assert put["FailedEntryCount"] == 0
+    messages = receive_all(sqs, url, 1)
+    assert [json.loads(m["Body"])["detail"] for m in messages] == [detail]
+    assert "Messages" not in sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)
+
+
 def test_input_transformer_output(events, sqs):
     url, arn = queue(sqs, "transformed")
     events.put_rule(Name="t", EventPattern=json.dumps({"source": ["shop"]}))
