@@ -384,10 +384,16 @@ fn short_string_len(w: &[u8; WINDOW], from: usize, stop: u8) -> Option<usize> {
     for at in [from, from + 8] {
         let x = window_word(w, at);
         let quotes = matching(x, b'"');
-        let found = quotes | matching(x, b'\\') | matching(x, stop);
-        if found != 0 {
-            let lowest = found & found.wrapping_neg();
-            return (lowest & quotes != 0).then_some(at - from + first(found));
+        let others = matching(x, b'\\') | matching(x, stop);
+        // The length comes from the quotes alone and the other bytes are only checked
+        // (the lowest flag of each mask is exact, so a flag of `others` below the first
+        // quote is a true one): the next read waits on the length, not on the check.
+        if quotes != 0 {
+            let below = (quotes & quotes.wrapping_neg()) - 1;
+            return (others & below == 0).then_some(at - from + first(quotes));
+        }
+        if others != 0 {
+            return None;
         }
     }
     None
@@ -398,6 +404,24 @@ fn short_string_len(w: &[u8; WINDOW], from: usize, stop: u8) -> Option<usize> {
 #[inline(always)]
 fn plain_key_len(w: &[u8; WINDOW]) -> Option<usize> {
     short_string_len(w, 1, b'.').filter(|&len| len > 0)
+}
+
+/// Where the value at `w[j]` (`w` the window at `i` in `s`) ends, if it is one
+/// [`Scanner::skip_unnamed`] takes: a string without escapes or a number.
+#[inline(always)]
+fn skipped_value_end(s: &[u8], w: &[u8; WINDOW], i: usize, j: usize) -> Option<usize> {
+    match w[j] {
+        b'"' => match short_string_len(w, j + 1, b'\\') {
+            Some(k) => Some(i + j + k + 2),
+            None => match quote_or_backslash(s, i + j + 1) {
+                Some((k, true)) => Some(i + j + k + 2),
+                _ => None,
+            },
+        },
+        b'-' | b'0'..=b'9' => crate::json::scan_number(s, i + j)
+            .filter(|&end| s.get(end).is_none_or(|&b| is_delim(b))),
+        _ => None,
+    }
 }
 
 /// Bytes that end a number or literal.
@@ -686,25 +710,20 @@ impl<'a> Scanner<'a, '_> {
                 self.i = i + len + 2;
                 return Skipped::Child(c as usize);
             }
-            // After the key's closing quote: `": "` or `":"`.
-            let mut j = len + 2;
+            // After the key's closing quote: `": "` or `":"`. Each has its own path, so
+            // that where the value starts is a constant past the key's end, not a sum
+            // that waits for one more byte to load.
+            let j = len + 2;
             if w[j] != b':' {
                 break;
             }
-            j += if w[j + 1] == b' ' { 2 } else { 1 };
-            let end = match w[j] {
-                b'"' => match short_string_len(w, j + 1, b'\\') {
-                    Some(k) => i + j + k + 2,
-                    None => match quote_or_backslash(s, i + j + 1) {
-                        Some((k, true)) => i + j + k + 2,
-                        _ => break,
-                    },
-                },
-                b'-' | b'0'..=b'9' => match crate::json::scan_number(s, i + j) {
-                    Some(end) if s.get(end).is_none_or(|&b| is_delim(b)) => end,
-                    _ => break,
-                },
-                _ => break,
+            let end = if w[j + 1] == b' ' {
+                skipped_value_end(s, w, i, j + 2)
+            } else {
+                skipped_value_end(s, w, i, j + 1)
+            };
+            let Some(end) = end else {
+                break;
             };
             i = match s.get(end..end + 3) {
                 Some([b',', b' ', b'"']) => end + 2,
