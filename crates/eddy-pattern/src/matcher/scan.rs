@@ -595,10 +595,12 @@ impl<'a> Scanner<'a, '_> {
                     Skipped::Child(c) => Some(c),
                     Skipped::AtKey => self.key(node, descend, key_here)?,
                 };
-                // The usual `": "` (or `":"`) between key and value, read in one look.
-                match self.s.get(self.i..self.i + 2) {
-                    Some([b':', b' ']) => self.i += 2,
-                    Some([b':', _]) => self.i += 1,
+                // The usual `:` right after the key; the space after it, if any, is left
+                // to the value's reading, whose loop over spaces is a branch (a sum of
+                // 1 and "is the next byte a space" would make the value's reading wait
+                // for that byte).
+                match self.s.get(self.i) {
+                    Some(b':') => self.i += 1,
                     _ => self.expect(b':', "expected ':'")?,
                 }
                 match child {
