@@ -84,6 +84,8 @@ struct BranchEntry {
     fields: Vec<(PathId, Need)>,
     /// The field whose tests are indexed; none for branches checked on every event.
     key: Option<usize>,
+    /// [`Slim::needs`] of all its fields, the key field's too.
+    needs: u64,
 }
 
 /// A field of a branch, as checking a candidate reads it.
@@ -193,9 +195,9 @@ pub struct Matcher<K> {
     /// Per branch, what checking a candidate reads (a field of the branch each, in order):
     /// one block rather than a walk through the pattern.
     checks: Vec<Box<[Check]>>,
-    /// Whether some branch has [`Slim::needs`], so that the scan must note the event's
+    /// How many branches have [`Slim::needs`]: while some do, the scan notes the event's
     /// string values in [`Scratch::values`].
-    value_bits: bool,
+    needing_branches: usize,
     /// Per pattern (by index in `patterns`), its key: what a match emits.
     emit_keys: Vec<Option<K>>,
     free_branches: Vec<BranchId>,
@@ -288,7 +290,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             branches: Vec::new(),
             slim: Vec::new(),
             checks: Vec::new(),
-            value_bits: false,
+            needing_branches: 0,
             emit_keys: Vec::new(),
             free_branches: Vec::new(),
             live_branches: 0,
@@ -365,16 +367,20 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
                     rank: rank(f),
                 })
                 .collect();
-            let entry = BranchEntry { fields, key: None };
             let needs = checks.iter().fold(0u64, |m: u64, c: &Check| match &c.test {
                 CheckTest::Str(k) if c.need == Need::Hit => m | value_bit(c.path, k.as_bytes()),
                 _ => m,
             });
-            self.value_bits |= needs != 0;
+            let entry = BranchEntry {
+                fields,
+                key: None,
+                needs,
+            };
+            // Set when the branch is indexed.
             let slim = Slim {
                 pattern: index,
                 key: NO_KEY,
-                needs,
+                needs: 0,
                 only_key: false,
             };
             let b = match self.free_branches.pop() {
@@ -438,6 +444,14 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         self.slim[b as usize].key = key.map_or(NO_KEY, |j| j as u32);
         let only_key = self.branches[b as usize].fields.len() == 1 && key == Some(0);
         self.slim[b as usize].only_key = only_key;
+        // A branch selected through its only field holds: nothing for `needs` to rule out.
+        let needs = if only_key {
+            0
+        } else {
+            self.branches[b as usize].needs
+        };
+        self.slim[b as usize].needs = needs;
+        self.needing_branches += usize::from(needs != 0);
         if !only_key {
             for &(path, _) in &self.branches[b as usize].fields {
                 self.recorded[path as usize] += 1;
@@ -465,6 +479,8 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         }
         self.slim[b as usize].only_key = false;
         self.slim[b as usize].key = NO_KEY;
+        self.needing_branches -= usize::from(self.slim[b as usize].needs != 0);
+        self.slim[b as usize].needs = 0;
         match self.branches[b as usize].key.take() {
             Some(j) => {
                 let path = self.branches[b as usize].fields[j].0;
@@ -931,7 +947,7 @@ impl LeafRec {
 struct Scratch {
     gen: u32,
     /// The [`value_bit`]s of the event's string leaves (when the matcher has
-    /// [`Matcher::value_bits`]).
+    /// [`Matcher::needing_branches`]).
     values: u64,
     /// Per branch: stamped when it became a candidate, and when its key field has a hit
     /// outside any array (side by side: one cache line for both).
@@ -1052,7 +1068,7 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
             // The common string: ASCII (so UTF-8, and no need to ask `from_utf8`), on a
             // path no candidate check reads.
             if !record && bytes.is_ascii() {
-                if self.m.value_bits {
+                if self.m.needing_branches > 0 {
                     s.values |= value_bit(path, bytes);
                 }
                 field.matches_utf8(bytes, |b| s.note(b, trail.is_empty()));
@@ -1124,7 +1140,7 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
             s.path_head[p] = s.leaves.len() as u32;
             s.leaves.push(rec);
         }
-        if self.m.value_bits && kind == LeafKind::String {
+        if self.m.needing_branches > 0 && kind == LeafKind::String {
             s.values |= value_bit(path, rec.bytes(self.event, &s.arena));
         }
         if field.is_empty() {

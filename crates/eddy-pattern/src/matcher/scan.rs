@@ -120,6 +120,8 @@ struct Few {
     /// The key's length and first 8 bytes (zero-padded), compared before anything else.
     len: usize,
     head: u64,
+    /// Its bytes 8 to 16 (zero-padded): a key of up to 16 bytes is compared as two words.
+    tail: u64,
     key: Box<[u8]>,
     child: u32,
 }
@@ -139,12 +141,65 @@ fn head(key: &[u8]) -> u64 {
     key.iter().rev().fold(0u64, |h, &b| h << 8 | u64::from(b))
 }
 
+/// The zero-padded words [`Few::head`] and [`Few::tail`] of `key`.
+#[inline(always)]
+fn head_and_tail(key: &[u8]) -> (u64, u64) {
+    (
+        head(key),
+        key.get(8..)
+            .map_or(0, |rest| head(&rest[..rest.len().min(8)])),
+    )
+}
+
+/// The first `len` bytes (at most 8) of the little-endian `word`, the rest zero.
+#[inline(always)]
+fn low_bytes(word: u64, len: usize) -> u64 {
+    if len >= 8 {
+        word
+    } else {
+        word & ((1u64 << (8 * len)) - 1)
+    }
+}
+
 impl Node {
     #[inline(always)]
     fn get(&self, key: &[u8]) -> Option<u32> {
         if self.children.len() <= FEW {
+            self.get_few(key, || head_and_tail(key))
+        } else {
+            self.children.get(key).copied()
+        }
+    }
+
+    /// [`Node::get`] of the plain key (1 to 15 bytes) whose opening quote is `w[0]`, its
+    /// words read from the window (no call of `memcmp`).
+    #[inline(always)]
+    fn get_in_window(&self, w: &[u8; WINDOW], len: usize) -> Option<u32> {
+        let key = &w[1..1 + len];
+        if self.children.len() <= FEW {
+            self.get_few(key, || {
+                (
+                    low_bytes(window_word(w, 1), len),
+                    low_bytes(window_word(w, 9), len.saturating_sub(8)),
+                )
+            })
+        } else {
+            self.children.get(key).copied()
+        }
+    }
+
+    /// The child under `key` of a node with few children; `words` gives the key's
+    /// [`head_and_tail`], asked for only when a child's key has its length.
+    #[inline(always)]
+    fn get_few(&self, key: &[u8], words: impl Fn() -> (u64, u64)) -> Option<u32> {
+        {
             let same = |f: &Few| {
-                f.len == key.len() && f.head == head(key) && (f.len <= 8 || f.key[8..] == key[8..])
+                f.len == key.len() && {
+                    let (h, t) = words();
+                    f.head == h
+                        && (f.len <= 8
+                            || (f.tail == t && (f.len <= 16 || f.key[16..] == key[16..])))
+                }
             };
             match self.buckets[bucket(key)] {
                 0 => None,
@@ -154,8 +209,6 @@ impl Node {
                     same(f).then_some(f.child)
                 }
             }
-        } else {
-            self.children.get(key).copied()
         }
     }
 }
@@ -187,9 +240,11 @@ impl Trie {
                     self.nodes.push(Node::default());
                     let parent = &mut self.nodes[n];
                     parent.children.insert(seg.as_bytes().into(), c as u32);
+                    let (head, tail) = head_and_tail(seg.as_bytes());
                     parent.few.push(Few {
                         len: seg.len(),
-                        head: head(seg.as_bytes()),
+                        head,
+                        tail,
                         key: seg.as_bytes().into(),
                         child: c as u32,
                     });
@@ -708,7 +763,7 @@ impl<'a> Scanner<'a, '_> {
             let Some(len) = plain_key_len(w) else {
                 break;
             };
-            if let Some(c) = n.get(&w[1..1 + len]) {
+            if let Some(c) = n.get_in_window(w, len) {
                 self.i = i + len + 2;
                 return Skipped::Child(c as usize);
             }
