@@ -9,7 +9,8 @@
 //! default). Environment: `EDDY_BENCH_LINES` as for the bench; `PROBE_EVENTS` (default
 //! 20,000) events spread over the file, so a small number (1,000) keeps them in cache and
 //! measures computation without the memory stalls; `PROBE_FLOOR` also times only reading
-//! the first bytes of each event (what any matcher pays).
+//! the first bytes of each event (what any matcher pays); `PROBE_FULL` times `matches`
+//! (which reads every byte) instead of `matches_plain`.
 
 #[path = "../benches/matching/data.rs"]
 #[allow(dead_code)]
@@ -74,9 +75,15 @@ fn main() {
             println!("floor reading {reach} bytes: {:.0} k/s", best / 1e3);
         }
     }
+    // `PROBE_FULL`: time `matches` (which reads every byte) instead of `matches_plain`.
+    let full = std::env::var("PROBE_FULL").is_ok();
     let (mut best_e, mut best_q, mut found) = (0f64, 0f64, 0usize);
     for _ in 0..rounds {
-        let (r, ne) = rate(|e| eddy.count_plain(e), &spread);
+        let (r, ne) = if full {
+            rate(|e| eddy.count(e), &spread)
+        } else {
+            rate(|e| eddy.count_plain(e), &spread)
+        };
         best_e = best_e.max(r);
         found = ne;
         if let Some(q) = &q {
