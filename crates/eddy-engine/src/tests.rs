@@ -288,12 +288,26 @@ async fn pretty_printed_details_route() {
             true,
         ),
     ];
+    let got = put_details_and_receive(&engine, details.iter().map(|d| d.0.as_str()), "hits").await;
+    assert_eq!(got.len(), details.iter().filter(|d| d.1).count());
+    for body in &got {
+        let body: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(body["a"], 2, "{body}");
+    }
+}
+
+/// Puts one event (source `shop`, type `t`) per detail, all accepted, and returns the
+/// bodies of what then waits in `queue` (up to 10).
+async fn put_details_and_receive<'d>(
+    engine: &Engine,
+    details: impl Iterator<Item = &'d str>,
+    queue: &str,
+) -> Vec<String> {
     let entries = details
-        .iter()
-        .map(|(detail, _)| Entry {
+        .map(|detail| Entry {
             source: Some("shop".into()),
             detail_type: Some("t".into()),
-            detail: Some(detail.clone()),
+            detail: Some(detail.into()),
             ..Entry::default()
         })
         .collect();
@@ -301,16 +315,12 @@ async fn pretty_printed_details_route() {
     assert!(outcomes
         .iter()
         .all(|o| matches!(o, EntryOutcome::Accepted(_))));
-    let q = QueueName::parse("hits").unwrap();
+    let q = QueueName::parse(queue).unwrap();
     let got = engine
         .receive_messages(&q, receive(10), Some(0))
         .await
         .unwrap();
-    assert_eq!(got.len(), details.iter().filter(|d| d.1).count());
-    for m in &got {
-        let body: serde_json::Value = serde_json::from_str(&m.message.body).unwrap();
-        assert_eq!(body["a"], 2, "{}", m.message.body);
-    }
+    got.into_iter().map(|m| m.message.body).collect()
 }
 
 /// A plain detail is matched by the reader that stops early, any other by the one that
@@ -331,25 +341,7 @@ async fn plain_and_other_details_route_alike() {
         (r#"{"a":2,"b":{"d":1,"d":2}}"#, true),
         (r#"{"a":2,"huge":1e400}"#, true),
     ];
-    let entries = cases
-        .iter()
-        .map(|(detail, _)| Entry {
-            source: Some("shop".into()),
-            detail_type: Some("t".into()),
-            detail: Some((*detail).into()),
-            ..Entry::default()
-        })
-        .collect();
-    let outcomes = engine.put_events(entries).await.unwrap();
-    assert!(outcomes
-        .iter()
-        .all(|o| matches!(o, EntryOutcome::Accepted(_))));
-    let q = QueueName::parse("hits").unwrap();
-    let got = engine
-        .receive_messages(&q, receive(10), Some(0))
-        .await
-        .unwrap();
-    let mut bodies: Vec<&str> = got.iter().map(|m| m.message.body.as_str()).collect();
+    let mut bodies = put_details_and_receive(&engine, cases.iter().map(|c| c.0), "hits").await;
     let mut want: Vec<&str> = cases.iter().filter(|c| c.1).map(|c| c.0).collect();
     bodies.sort_unstable();
     want.sort_unstable();
