@@ -84,20 +84,27 @@ impl Wildcard {
 
     /// Whether `value` matches.
     pub fn matches(&self, value: &str) -> bool {
+        self.matches_bytes(value.as_bytes())
+    }
+
+    /// [`Wildcard::matches`] on the bytes of a UTF-8 value: the same answer, since a
+    /// piece (UTF-8, never empty between two `*`) found in UTF-8 bytes always starts and
+    /// ends at a character's boundary.
+    pub fn matches_bytes(&self, value: &[u8]) -> bool {
         let n = self.pieces.len();
         if n == 1 {
-            return value == self.pieces[0];
+            return value == self.pieces[0].as_bytes();
         }
-        let (head, tail) = (&self.pieces[0], &self.pieces[n - 1]);
+        let (head, tail) = (self.pieces[0].as_bytes(), self.pieces[n - 1].as_bytes());
         if value.len() < head.len() + tail.len()
-            || !value.starts_with(head.as_str())
-            || !value.ends_with(tail.as_str())
+            || !value.starts_with(head)
+            || !value.ends_with(tail)
         {
             return false;
         }
         let mut rest = &value[head.len()..value.len() - tail.len()];
         for piece in &self.pieces[1..n - 1] {
-            match rest.find(piece.as_str()) {
+            match memchr::memmem::find(rest, piece.as_bytes()) {
                 Some(at) => rest = &rest[at + piece.len()..],
                 None => return false,
             }
@@ -1114,6 +1121,47 @@ mod tests {
         assert!(!Wildcard::parse("").expect("valid").matches("x"));
         assert!(Wildcard::parse(r"\*").expect("valid").matches("*"));
         assert!(Wildcard::parse(r"\\").expect("valid").matches("\\"));
+    }
+
+    /// Matching on bytes agrees with matching character by character, with pieces and
+    /// values of several-byte characters (which share bytes: `é` is C3 A9, `ä` C3 A4).
+    #[test]
+    fn bytes_match_as_characters_do() {
+        fn glob(p: &[char], v: &[char]) -> bool {
+            match p.split_first() {
+                None => v.is_empty(),
+                Some(('*', rest)) => (0..=v.len()).any(|k| glob(rest, &v[k..])),
+                Some((c, rest)) => v.first() == Some(c) && glob(rest, &v[1..]),
+            }
+        }
+        let alphabet = ['é', 'ä', 'a', '€'];
+        let strings = |max: usize| {
+            let mut all = vec![String::new()];
+            let mut last = vec![String::new()];
+            for _ in 0..max {
+                last = last
+                    .iter()
+                    .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                    .collect();
+                all.extend(last.iter().cloned());
+            }
+            all
+        };
+        let values = strings(4);
+        for body in strings(2).into_iter().filter(|b| !b.is_empty()) {
+            for pattern in [
+                format!("*{body}*"),
+                format!("{body}*{body}"),
+                format!("é*{body}*ä"),
+            ] {
+                let w = Wildcard::parse(&pattern).expect("valid");
+                let p: Vec<char> = pattern.chars().collect();
+                for v in &values {
+                    let want = glob(&p, &v.chars().collect::<Vec<_>>());
+                    assert_eq!(w.matches_bytes(v.as_bytes()), want, "{pattern} on {v}");
+                }
+            }
+        }
     }
 
     #[test]

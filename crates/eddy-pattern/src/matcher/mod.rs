@@ -26,6 +26,7 @@ use rustc_hash::FxHashMap;
 
 use crate::pattern::{self, Field, Limits, Pattern, Test};
 use crate::value::{Leaf, Literal};
+use crate::wildcard::Wildcard;
 use field::FieldIndex;
 use scan::{Mode, RawLeaf, ScanError, Stop, Trie};
 use slots::StrKey;
@@ -103,8 +104,8 @@ struct Check {
 enum CheckTest {
     /// One exact string, the most common test besides a key field, compared in place.
     Str(StrKey),
-    /// Exact strings, prefixes and suffixes, all case-sensitive: compared as bytes (a
-    /// recorded string leaf is UTF-8), without making a [`Leaf`] of the value.
+    /// Exact strings, prefixes, suffixes and wildcards, all case-sensitive: compared as
+    /// bytes (a recorded string leaf is UTF-8), without making a [`Leaf`] of the value.
     Bytes(Box<[BytesTest]>),
     /// Any other tests: a leaf passes if it passes one.
     Tests(Box<[Test]>),
@@ -116,6 +117,7 @@ enum BytesTest {
     Exact(Box<[u8]>),
     Prefix(Box<[u8]>),
     Suffix(Box<[u8]>),
+    Wildcard(Wildcard),
 }
 
 impl BytesTest {
@@ -131,6 +133,7 @@ impl BytesTest {
                 text,
                 ignore_case: false,
             } => BytesTest::Suffix(bytes(text)),
+            Test::Wildcard(w) => BytesTest::Wildcard(w.clone()),
             _ => return None,
         })
     }
@@ -141,6 +144,7 @@ impl BytesTest {
             BytesTest::Exact(t) => value == &t[..],
             BytesTest::Prefix(t) => value.starts_with(t),
             BytesTest::Suffix(t) => value.ends_with(t),
+            BytesTest::Wildcard(w) => w.matches_bytes(value),
         }
     }
 }
