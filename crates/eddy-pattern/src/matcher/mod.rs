@@ -566,14 +566,12 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
     /// once, in no particular order. Reads the whole event; a key repeated in one object
     /// counts once, with its last value, as EventBridge reads events.
     pub fn matches(&self, event: &[u8]) -> Result<Vec<K>, Error> {
-        let mut out = Vec::new();
-        self.matches_into(event, &mut out)?;
-        Ok(out)
+        self.collect(event, Mode::Full)
     }
 
     /// Like [`Matcher::matches`], appending to `out` (which is not cleared).
     pub fn matches_into(&self, event: &[u8], out: &mut Vec<K>) -> Result<(), Error> {
-        self.with_scratch(|m, s| m.run(event, Mode::Full, s, |k| out.push(k.clone())))
+        self.with_scratch(|m, s| m.run(event, Mode::Full, s, |p| out.push(m.key_of(p).clone())))
     }
 
     /// Like [`Matcher::matches`], for a *plain* event: valid JSON in which no object
@@ -583,9 +581,27 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
     /// the fields that select patterns have been read and selected none, so what follows
     /// is not looked at; on an event that is not plain, the result is unspecified.
     pub fn matches_plain(&self, event: &[u8]) -> Result<Vec<K>, Error> {
-        let mut out = Vec::new();
-        self.with_scratch(|m, s| m.run(event, Mode::Plain, s, |k| out.push(k.clone())))?;
-        Ok(out)
+        self.collect(event, Mode::Plain)
+    }
+
+    /// The keys of the patterns that match, in one vector allocated once at its size (the
+    /// matches are gathered as pattern numbers in reused working memory first).
+    fn collect(&self, event: &[u8], mode: Mode) -> Result<Vec<K>, Error> {
+        self.with_scratch(|m, s| {
+            let mut hits = std::mem::take(&mut s.hits);
+            hits.clear();
+            let r = m.run(event, mode, s, |p| hits.push(p));
+            let out = r.map(|()| hits.iter().map(|&p| m.key_of(p).clone()).collect());
+            s.hits = hits;
+            out
+        })
+    }
+
+    /// The key of a live pattern.
+    fn key_of(&self, p: u32) -> &K {
+        self.emit_keys[p as usize]
+            .as_ref()
+            .expect("live branch has a live pattern")
     }
 
     /// Whether any pattern matches the event (read as [`Matcher::matches`] reads it).
@@ -613,7 +629,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         event: &[u8],
         mode: Mode,
         scratch: &mut Scratch,
-        mut emit: impl FnMut(&K),
+        mut emit: impl FnMut(u32),
     ) -> Result<(), Error> {
         scratch.begin(self);
         let mut sink = MatchSink {
@@ -657,11 +673,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             }
             if slim.only_key || self.branch_holds(b, event, s) {
                 s.pattern_stamp[p] = s.gen;
-                emit(
-                    self.emit_keys[p]
-                        .as_ref()
-                        .expect("live branch has a live pattern"),
-                );
+                emit(p as u32);
             }
         }
         s.candidates = candidates;
@@ -965,6 +977,8 @@ struct Scratch {
     trails: Vec<(u32, u32)>,
     arena: String,
     hit_buf: Vec<SlotId>,
+    /// The patterns found to match, by number (see `Matcher::collect`).
+    hits: Vec<u32>,
 }
 
 thread_local! {
