@@ -164,50 +164,41 @@ fn low_bytes(word: u64, len: usize) -> u64 {
 impl Node {
     #[inline(always)]
     fn get(&self, key: &[u8]) -> Option<u32> {
-        if self.children.len() <= FEW {
-            self.get_few(key, || head_and_tail(key))
-        } else {
-            self.children.get(key).copied()
-        }
+        self.find(key, || head_and_tail(key))
     }
 
     /// [`Node::get`] of the plain key (1 to 15 bytes) whose opening quote is `w[0]`, its
     /// words read from the window (no call of `memcmp`).
     #[inline(always)]
     fn get_in_window(&self, w: &[u8; WINDOW], len: usize) -> Option<u32> {
-        let key = &w[1..1 + len];
-        if self.children.len() <= FEW {
-            self.get_few(key, || {
-                (
-                    low_bytes(window_word(w, 1), len),
-                    low_bytes(window_word(w, 9), len.saturating_sub(8)),
-                )
-            })
-        } else {
-            self.children.get(key).copied()
-        }
+        self.find(&w[1..1 + len], || {
+            (
+                low_bytes(window_word(w, 1), len),
+                low_bytes(window_word(w, 9), len.saturating_sub(8)),
+            )
+        })
     }
 
-    /// The child under `key` of a node with few children; `words` gives the key's
+    /// The child under `key`; for a node with few children, `words` gives the key's
     /// [`head_and_tail`], asked for only when a child's key has its length.
     #[inline(always)]
-    fn get_few(&self, key: &[u8], words: impl Fn() -> (u64, u64)) -> Option<u32> {
-        {
-            let same = |f: &Few| {
-                f.len == key.len() && {
-                    let (h, t) = words();
-                    f.head == h
-                        && (f.len <= 8
-                            || (f.tail == t && (f.len <= 16 || f.key[16..] == key[16..])))
-                }
-            };
-            match self.buckets[bucket(key)] {
-                0 => None,
-                SHARED => self.few.iter().find(|f| same(f)).map(|f| f.child),
-                i => {
-                    let f = &self.few[usize::from(i) - 1];
-                    same(f).then_some(f.child)
-                }
+    fn find(&self, key: &[u8], words: impl Fn() -> (u64, u64)) -> Option<u32> {
+        if self.children.len() > FEW {
+            return self.children.get(key).copied();
+        }
+        let same = |f: &Few| {
+            f.len == key.len() && {
+                let (h, t) = words();
+                f.head == h
+                    && (f.len <= 8 || (f.tail == t && (f.len <= 16 || f.key[16..] == key[16..])))
+            }
+        };
+        match self.buckets[bucket(key)] {
+            0 => None,
+            SHARED => self.few.iter().find(|f| same(f)).map(|f| f.child),
+            i => {
+                let f = &self.few[usize::from(i) - 1];
+                same(f).then_some(f.child)
             }
         }
     }
