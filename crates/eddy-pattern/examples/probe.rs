@@ -8,9 +8,12 @@
 //! four), and `only` is `eddy` (no quamina: for `perf record` or `valgrind`) or `both` (the
 //! default). Environment: `EDDY_BENCH_LINES` as for the bench; `PROBE_EVENTS` (default
 //! 20,000) events spread over the file, so a small number (1,000) keeps them in cache and
-//! measures computation without the memory stalls; `PROBE_FLOOR` also times only reading
-//! the first bytes of each event (what any matcher pays); `PROBE_FULL` times `matches`
-//! (which reads every byte) instead of `matches_plain`.
+//! measures computation without the memory stalls; `PROBE_SEQ` all events in file order
+//! instead; `PROBE_SAME` the patterns all of the first one's shape
+//! (`rules::build_same_shape`); `PROBE_FLOOR` also times only reading the first bytes of
+//! each event (what any matcher pays), and `PROBE_FLOOR_KEY=STREET:CRANLEIGH` a search
+//! for one key's value with `memchr::memmem`; `PROBE_FULL` times `matches` (which reads
+//! every byte) instead of `matches_plain`.
 
 #[path = "../benches/matching/data.rs"]
 #[allow(dead_code)]
@@ -51,13 +54,18 @@ fn main() {
             .filter(|(c, _)| name == "classic" || *c == name)
             .map(|&(_, p)| rules::Rule::same(p.to_owned()))
             .collect()
+    } else if std::env::var("PROBE_SAME").is_ok() {
+        rules::build_same_shape(set, &ev, n)
     } else {
         rules::build(set, &ev, n)
     };
     let eddy = Eddy::build(&rules);
     let q = (!only_eddy).then(|| Q::build(&rules));
-    let spread =
-        ev.spread(std::env::var("PROBE_EVENTS").map_or(20_000, |v| v.parse().expect("a count")));
+    let spread: Vec<&[u8]> = if std::env::var("PROBE_SEQ").is_ok() {
+        ev.lines.iter().map(|l| l.as_bytes()).collect()
+    } else {
+        ev.spread(std::env::var("PROBE_EVENTS").map_or(20_000, |v| v.parse().expect("a count")))
+    };
     if std::env::var("PROBE_FLOOR").is_ok() {
         for reach in [1usize, 64, 256, 640] {
             let mut best = 0f64;
@@ -74,6 +82,32 @@ fn main() {
             }
             println!("floor reading {reach} bytes: {:.0} k/s", best / 1e3);
         }
+    }
+    // `PROBE_FLOOR_KEY=STREET:CRANLEIGH`: time the least any matcher of that one test can
+    // do, finding `"STREET": "` with `memchr::memmem` and comparing the value after it:
+    // how fast a matcher could be whose only cost is reading the event up to that key.
+    if let Ok(spec) = std::env::var("PROBE_FLOOR_KEY") {
+        let (key, want) = spec.split_once(':').expect("KEY:VALUE");
+        let needle = format!("\"{key}\": \"");
+        let finder = memchr::memmem::Finder::new(needle.as_bytes());
+        let want = format!("{want}\"");
+        let (mut best, mut hits) = (0f64, 0);
+        for _ in 0..rounds {
+            let (r, n) = rate(
+                |e| {
+                    finder.find(e).map_or(0, |at| {
+                        usize::from(e[at + needle.len()..].starts_with(want.as_bytes()))
+                    })
+                },
+                &spread,
+            );
+            best = best.max(r);
+            hits = n;
+        }
+        println!(
+            "floor finding {needle}: {:.0} k/s ({hits} hits)",
+            best / 1e3
+        );
     }
     // `PROBE_FULL`: time `matches` (which reads every byte) instead of `matches_plain`.
     let full = std::env::var("PROBE_FULL").is_ok();

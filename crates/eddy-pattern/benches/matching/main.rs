@@ -4,7 +4,8 @@
 //!
 //! Groups:
 //! - `match/<operator>`: events per second with one pattern and with 10,000 patterns of
-//!   that operator (see `rules.rs`).
+//!   that operator (see `rules.rs`): `10000` in the set's shapes in turn, `10000-same` all
+//!   of the one pattern's shape (more patterns on the same fields).
 //! - `classic`: the four patterns of the well-known CityLots benchmark, alone and together.
 //! - `add`: time to add 10,000 patterns to an empty matcher and match one event (which
 //!   makes both build their lazily built parts).
@@ -252,6 +253,15 @@ fn bench_sets(c: &mut Criterion, events: &Events) {
             let label = format!("{set}/{n}");
             config(&mut g, &label, &n.to_string(), &rules[..n], ev, quamina);
         }
+        // 10,000 patterns of the 1-pattern case's shape: more patterns on the same fields.
+        let same = rules::build_same_shape(set, ev, MANY);
+        let quamina = if MANY > limit {
+            Quamina::Skipped
+        } else {
+            Quamina::Compared
+        };
+        let label = format!("{set}/{MANY} of one shape");
+        config(&mut g, &label, &format!("{MANY}-same"), &same, ev, quamina);
         g.finish();
     }
 }

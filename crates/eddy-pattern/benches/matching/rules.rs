@@ -127,19 +127,32 @@ fn network(ip: &str, bits: u32) -> String {
     format!("{}.{}.{}.{}/{bits}", o[0], o[1], o[2], o[3])
 }
 
-/// The first `n` rules of `set`.
+/// The first `n` rules of `set`: its shapes in turn, with values drawn for each rule.
 pub fn build(set: &str, events: &Events, n: usize) -> Vec<Rule> {
-    let d = Draw {
-        events,
-        seed: mix(set.len() as u64 * 7919 + set.as_bytes()[0] as u64),
-    };
-    (0..n).map(|i| rule(set, &d, i)).collect()
+    let d = draw(set, events);
+    (0..n).map(|i| rule(set, &d, i, i)).collect()
 }
 
-fn rule(set: &str, d: &Draw<'_>, i: usize) -> Rule {
+/// `n` rules of `set` all of the first rule's shape (the 1-pattern case's), with values
+/// drawn for each rule: what more patterns cost when they name the same fields, apart
+/// from what reading more fields costs.
+pub fn build_same_shape(set: &str, events: &Events, n: usize) -> Vec<Rule> {
+    let d = draw(set, events);
+    (0..n).map(|i| rule(set, &d, i, 0)).collect()
+}
+
+fn draw<'e>(set: &str, events: &'e Events) -> Draw<'e> {
+    Draw {
+        events,
+        seed: mix(set.len() as u64 * 7919 + set.as_bytes()[0] as u64),
+    }
+}
+
+/// Rule `i` of `set`, of shape `shape` (taken modulo the set's number of shapes).
+fn rule(set: &str, d: &Draw<'_>, i: usize, shape: usize) -> Rule {
     let p = |key: &str| d.prop(i, 0, key);
     match set {
-        "exact" => Rule::same(match i % 4 {
+        "exact" => Rule::same(match shape % 4 {
             0 => format!(
                 r#"{{"properties": {{"MAPBLKLOT": ["{}"]}}}}"#,
                 p("MAPBLKLOT")
@@ -162,7 +175,7 @@ fn rule(set: &str, d: &Draw<'_>, i: usize) -> Rule {
                 d.prop(i, 2, "BLKLOT")
             ),
         }),
-        "prefix" => Rule::same(match i % 4 {
+        "prefix" => Rule::same(match shape % 4 {
             0 => format!(
                 r#"{{"properties": {{"MAPBLKLOT": [{{"prefix": "{}"}}]}}}}"#,
                 head(p("MAPBLKLOT"), 6)
@@ -182,7 +195,7 @@ fn rule(set: &str, d: &Draw<'_>, i: usize) -> Rule {
                 p("ODD_EVEN")
             ),
         }),
-        "suffix" => Rule::same(match i % 4 {
+        "suffix" => Rule::same(match shape % 4 {
             0 => format!(
                 r#"{{"properties": {{"MAPBLKLOT": [{{"suffix": "{}"}}]}}}}"#,
                 tail(p("MAPBLKLOT"), 5)
@@ -202,7 +215,7 @@ fn rule(set: &str, d: &Draw<'_>, i: usize) -> Rule {
                 tail(p("BLKLOT"), 6)
             ),
         }),
-        "equals-ignore-case" => Rule::same(match i % 4 {
+        "equals-ignore-case" => Rule::same(match shape % 4 {
             0 => format!(
                 r#"{{"properties": {{"STREET": [{{"equals-ignore-case": "{}"}}], "BLOCK_NUM": ["{}"]}}}}"#,
                 p("STREET").to_ascii_lowercase(),
@@ -225,7 +238,7 @@ fn rule(set: &str, d: &Draw<'_>, i: usize) -> Rule {
                 title_case(p("STREET"))
             ),
         }),
-        "wildcard" => Rule::same(match i % 8 {
+        "wildcard" => Rule::same(match shape % 8 {
             0 | 4 => {
                 let v = p("MAPBLKLOT");
                 format!(
@@ -266,7 +279,7 @@ fn rule(set: &str, d: &Draw<'_>, i: usize) -> Rule {
                 )
             }
         }),
-        "numeric" => Rule::same(match i % 4 {
+        "numeric" => Rule::same(match shape % 4 {
             0 => {
                 let lo = d.uniform(i, 1, 37.70, 37.81);
                 let w = d.uniform(i, 2, 0.000_05, 0.000_5);
@@ -296,7 +309,7 @@ fn rule(set: &str, d: &Draw<'_>, i: usize) -> Rule {
                 d.coordinate(i, 0)
             ),
         }),
-        "anything-but" => Rule::same(match i % 4 {
+        "anything-but" => Rule::same(match shape % 4 {
             0 => format!(
                 r#"{{"properties": {{"BLOCK_NUM": ["{}"], "STREET": [{{"anything-but": ["{}", "{}"]}}]}}}}"#,
                 p("BLOCK_NUM"),
@@ -321,7 +334,7 @@ fn rule(set: &str, d: &Draw<'_>, i: usize) -> Rule {
         }),
         "cidr" => {
             let ip = ip_of(d.line(i, 0));
-            Rule::same(match i % 4 {
+            Rule::same(match shape % 4 {
                 0 => format!(
                     r#"{{"properties": {{"IP": [{{"cidr": "{}"}}]}}}}"#,
                     network(&ip, 24)
@@ -341,7 +354,7 @@ fn rule(set: &str, d: &Draw<'_>, i: usize) -> Rule {
             })
         }
         "or" => {
-            let branches: Vec<String> = match i % 4 {
+            let branches: Vec<String> = match shape % 4 {
                 0 => vec![
                     format!(r#"{{"properties": {{"BLKLOT": ["{}"]}}}}"#, p("BLKLOT")),
                     format!(

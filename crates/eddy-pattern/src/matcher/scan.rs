@@ -796,25 +796,46 @@ impl<'a> Scanner<'a, '_> {
         let id = self.arrays;
         self.arrays += 1;
         let mut index = 0u32;
+        let path = self.trie.nodes[node].path;
         loop {
             // Only an object or array element is tied to its place in the array (as in
             // the reference matcher and EventBridge).
             self.ws();
-            self.in_arrays += 1;
-            let r = match self.peek() {
-                Some(b'{' | b'[') => {
-                    self.trail.push((id, index));
-                    let r = self.value(node, depth + 1, sink);
-                    self.trail.pop();
-                    r
+            // Arrays of numbers (coordinates) are common: a number and the separator after
+            // it are read here, in one step. (In an array no leaf can end a plain scan,
+            // so a first leaf on its path only counts down the paths unseen.)
+            if let (Some(b'-' | b'0'..=b'9'), true) = (self.peek(), depth < MAX_EVENT_DEPTH) {
+                let start = self.i;
+                let Some(end) = crate::json::scan_number(self.s, start) else {
+                    return Err(self.syntax("invalid number"));
+                };
+                self.i = end;
+                if let Some(p) = path {
+                    if sink.leaf(p, RawLeaf::Num(&self.s[start..end]), &self.trail) {
+                        self.unseen -= 1;
+                    }
                 }
-                // A scalar (arrays of numbers are common) is read here, not through a
-                // call of `value`, which would do the same after the same depth check.
-                Some(_) if depth < MAX_EVENT_DEPTH => self.scalar_value(node, sink),
-                _ => self.value(node, depth + 1, sink),
-            };
-            self.in_arrays -= 1;
-            r?;
+                match self.s.get(end) {
+                    Some(b',') => {
+                        self.i += 1;
+                        index += 1;
+                        continue;
+                    }
+                    Some(b']') => {
+                        self.i += 1;
+                        return Ok(());
+                    }
+                    Some(&b) if !is_delim(b) => {
+                        return Err(self.syntax("unexpected character after a value"))
+                    }
+                    _ => {}
+                }
+            } else {
+                self.in_arrays += 1;
+                let r = self.element(node, depth, id, index, sink);
+                self.in_arrays -= 1;
+                r?;
+            }
             self.ws();
             match self.peek() {
                 Some(b',') => {
@@ -827,6 +848,31 @@ impl<'a> Scanner<'a, '_> {
                 }
                 _ => return Err(self.syntax("expected ',' or ']'")),
             }
+        }
+    }
+
+    /// Element `index` of array `id`, at its first byte: an object or array element is
+    /// tied to its place in the array (as in the reference matcher and EventBridge).
+    #[inline(always)]
+    fn element(
+        &mut self,
+        node: usize,
+        depth: usize,
+        id: u32,
+        index: u32,
+        sink: &mut impl Sink,
+    ) -> Result<(), Halt> {
+        match self.peek() {
+            Some(b'{' | b'[') => {
+                self.trail.push((id, index));
+                let r = self.value(node, depth + 1, sink);
+                self.trail.pop();
+                r
+            }
+            // A scalar is read here, not through a call of `value`, which would do the
+            // same after the same depth check.
+            Some(_) if depth < MAX_EVENT_DEPTH => self.scalar_value(node, sink),
+            _ => self.value(node, depth + 1, sink),
         }
     }
 
@@ -919,6 +965,59 @@ mod tests {
         }
         let cut = format!("{{\"id\":\"1\",\"k\":\"{long}\",");
         assert!(m.matches(cut.as_bytes()).is_err(), "{cut}");
+    }
+
+    /// Numbers in arrays, read with the separator after them in one step: every spacing
+    /// JSON allows reads as the reference reads it, and what is not JSON is an error.
+    #[test]
+    fn numbers_in_arrays_read_with_any_spacing() {
+        let mut m = Matcher::new();
+        m.add(1, br#"{"c":[{"numeric":[">",2,"<",4]}]}"#)
+            .expect("valid");
+        m.add(2, br#"{"c":[-1.5e2]}"#).expect("valid");
+        m.add(3, br#"{"d":[0]}"#).expect("valid");
+        let arrays = [
+            "[3]",
+            "[1,3]",
+            "[1 ,3 ]",
+            "[ 1 , 3 ]",
+            "[1,\n\t3\r\n]",
+            "[[1, -150], [7, 3.5]]",
+            "[ [ [ -1.5e2, 37.5, 0.0 ], [ 1, 2 ] ] ]",
+            "[1, \"x\", 3e0]",
+            "[1, {\"d\": 0}, 9]",
+            "[0, -0, 0.5, -150.0]",
+            "[]",
+            "[ ]",
+        ];
+        for a in arrays {
+            let event = format!("{{\"c\": {a}, \"d\": 0}}");
+            let doc = json::parse(event.as_bytes()).expect("valid JSON");
+            let want: Vec<i32> = [1, 2, 3]
+                .into_iter()
+                .filter(|k| reference::matches(m.get(k).expect("added"), &doc))
+                .collect();
+            for plain in [false, true] {
+                let got = if plain {
+                    m.matches_plain(event.as_bytes())
+                } else {
+                    m.matches(event.as_bytes())
+                };
+                let mut got = got.unwrap_or_else(|e| panic!("{event}: {e}"));
+                got.sort_unstable();
+                assert_eq!(got, want, "{event} (plain: {plain})");
+            }
+        }
+        for bad in [
+            "[1 2]", "[1,]", "[1x]", "[1:2]", "[-]", "[1", "[1,", "[01]", "[1.]", "[1\"]",
+        ] {
+            let event = format!("{{\"c\": {bad}}}");
+            assert!(
+                json::parse(event.as_bytes()).is_err(),
+                "{event} is not JSON"
+            );
+            assert!(m.matches(event.as_bytes()).is_err(), "{event}");
+        }
     }
 
     /// The search for quotes and brackets agrees with a byte loop wherever they sit,
