@@ -1136,15 +1136,13 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
         };
         // A number's exact value costs a parse: read it only when some test of the path
         // may need it, else leave it to `LeafRec::leaf` (checking a candidate).
-        let number = match raw {
-            RawLeaf::Num(t) if !field.is_empty() && !far_number => Some(
-                std::str::from_utf8(t)
-                    .ok()
-                    .and_then(|t| t.parse().ok())
-                    .unwrap_or(f64::NAN),
-            ),
+        let number_text = match raw {
+            RawLeaf::Num(t) if !field.is_empty() && !far_number => {
+                Some(std::str::from_utf8(t).unwrap_or_default())
+            }
             _ => None,
         };
+        let number = number_text.map(|t| t.parse().unwrap_or(f64::NAN));
         let rec = LeafRec {
             kind,
             text,
@@ -1162,6 +1160,13 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
             s.values |= value_bit(path, rec.bytes(self.event, &s.arena));
         }
         if field.is_empty() {
+            return first;
+        }
+        if let (Some(text), Some(x)) = (number_text, number) {
+            // A number's leaf borrows nothing of the working memory: its hits (many, for
+            // a coordinate among overlapping ranges) go to the candidates directly.
+            let free = trail.is_empty();
+            field.matches(&Leaf::Number(x, text), |b| s.note(b, free));
             return first;
         }
         let mut buf = std::mem::take(&mut s.hit_buf);
