@@ -926,6 +926,28 @@ impl<'a> Scanner<'a, '_> {
 mod tests {
     use crate::{json, reference, Matcher, Pattern};
 
+    /// Checks that `matches` and `matches_plain` of `event` (valid JSON) both find the
+    /// patterns among `keys` that the reference matcher finds; returns those.
+    fn both_readings_agree_with_reference(m: &Matcher<i32>, keys: &[i32], event: &str) -> Vec<i32> {
+        let doc = json::parse(event.as_bytes()).expect("valid JSON");
+        let want: Vec<i32> = keys
+            .iter()
+            .copied()
+            .filter(|k| reference::matches(m.get(k).expect("added"), &doc))
+            .collect();
+        for plain in [false, true] {
+            let got = if plain {
+                m.matches_plain(event.as_bytes())
+            } else {
+                m.matches(event.as_bytes())
+            };
+            let mut got = got.unwrap_or_else(|e| panic!("{event}: {e}"));
+            got.sort_unstable();
+            assert_eq!(got, want, "{event} (plain: {plain})");
+        }
+        want
+    }
+
     /// Regression (found by the match_event fuzz target): after the shortcut skipped an
     /// entry and stopped before a separator it does not take (`,` then a new line or a
     /// space before the `,`), the next entry was read as if `i` were at its key: pretty
@@ -946,22 +968,8 @@ mod tests {
             format!("{{\"o\":{{\"k\":\"{long}\",\r\n\"c\":\"x\"}},\"b\":1}}"),
         ];
         for event in &events {
-            let doc = json::parse(event.as_bytes()).expect("valid JSON");
-            let want: Vec<i32> = [1, 2]
-                .into_iter()
-                .filter(|k| reference::matches(m.get(k).expect("added"), &doc))
-                .collect();
+            let want = both_readings_agree_with_reference(&m, &[1, 2], event);
             assert!(!want.is_empty(), "{event}");
-            for plain in [false, true] {
-                let got = if plain {
-                    m.matches_plain(event.as_bytes())
-                } else {
-                    m.matches(event.as_bytes())
-                };
-                let mut got = got.unwrap_or_else(|e| panic!("{event}: {e}"));
-                got.sort_unstable();
-                assert_eq!(got, want, "{event} (plain: {plain})");
-            }
         }
         let cut = format!("{{\"id\":\"1\",\"k\":\"{long}\",");
         assert!(m.matches(cut.as_bytes()).is_err(), "{cut}");
@@ -992,21 +1000,7 @@ mod tests {
         ];
         for a in arrays {
             let event = format!("{{\"c\": {a}, \"d\": 0}}");
-            let doc = json::parse(event.as_bytes()).expect("valid JSON");
-            let want: Vec<i32> = [1, 2, 3]
-                .into_iter()
-                .filter(|k| reference::matches(m.get(k).expect("added"), &doc))
-                .collect();
-            for plain in [false, true] {
-                let got = if plain {
-                    m.matches_plain(event.as_bytes())
-                } else {
-                    m.matches(event.as_bytes())
-                };
-                let mut got = got.unwrap_or_else(|e| panic!("{event}: {e}"));
-                got.sort_unstable();
-                assert_eq!(got, want, "{event} (plain: {plain})");
-            }
+            both_readings_agree_with_reference(&m, &[1, 2, 3], &event);
         }
         for bad in [
             "[1 2]", "[1,]", "[1x]", "[1:2]", "[-]", "[1", "[1,", "[01]", "[1.]", "[1\"]",
