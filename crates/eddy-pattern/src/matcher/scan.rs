@@ -9,7 +9,7 @@
 use rustc_hash::FxHashMap;
 
 use super::PathId;
-use crate::swar::{first, matching, word, ONES};
+use crate::swar::{first, matching, word, HIGH, ONES};
 
 /// Deepest nesting of objects and arrays the scanner descends into along named paths.
 pub const MAX_EVENT_DEPTH: usize = 128;
@@ -381,12 +381,21 @@ fn next_structural(s: &[u8], from: usize) -> Option<usize> {
     let mut i = from;
     while i + 8 <= s.len() {
         let w = word(s, i);
-        // Setting bit 5 turns `[` into `{` and `]` into `}` (and no other byte into
-        // either), so two comparisons find all four brackets.
-        let folded = w | (ONES * 0x20);
-        let found = matching(w, b'"') | matching(folded, b'{') | matching(folded, b'}');
+        // The four brackets are the only bytes above `Z` that skipped values hold outside
+        // strings, but for the letters of `true`, `false`, `null` and exponents: one test
+        // finds every byte above `Z` (adding 0x25 to a byte's low seven bits carries into
+        // its bit 7 from 0x5B up, and never into the next byte; bytes from 0x80 have that
+        // bit already), and a letter found is stepped over. Flags are exact, so the
+        // lowest is the first such byte.
+        let above = (((w & !HIGH) + ONES * u64::from(0x7F - b'Z')) | w) & HIGH;
+        let found = matching(w, b'"') | above;
         if found != 0 {
-            return Some(i + first(found));
+            let at = i + first(found);
+            if matches!(s[at], b'"' | b'[' | b']' | b'{' | b'}') {
+                return Some(at);
+            }
+            i = at + 1;
+            continue;
         }
         i += 8;
     }
@@ -1019,8 +1028,11 @@ mod tests {
     /// high bytes).
     #[test]
     fn next_structural_finds_the_first() {
+        // Bytes that look like brackets to a bit test, and those either side of `Z` and
+        // of 0x80 (bytes above `Z` are candidates that the search steps over).
         let fill = [
-            b'1', b',', b' ', b';', b'=', 0x02, 0x3b, 0xfb, 0xdd, 0x7c, b'a',
+            b'1', b',', b' ', b';', b'=', 0x02, 0x3b, 0xfb, 0xdd, 0x7c, b'a', b'Z', b'\\', b'^',
+            0x7f, 0x80, b'e',
         ];
         for len in 0..40 {
             for at in 0..=len {
