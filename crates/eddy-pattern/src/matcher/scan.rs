@@ -807,11 +807,9 @@ impl<'a> Scanner<'a, '_> {
         let mut index = 0u32;
         let path = self.trie.nodes[node].path;
         loop {
-            // Only an object or array element is tied to its place in the array (as in
-            // the reference matcher and EventBridge).
             self.ws();
-            // Arrays of numbers (coordinates) are common: a number and the separator after
-            // it are read here, in one step. (In an array no leaf can end a plain scan,
+            // Arrays of numbers (coordinates) are common: a number is read here, without
+            // the general element's dispatch. (In an array no leaf can end a plain scan,
             // so a first leaf on its path only counts down the paths unseen.)
             if let (Some(b'-' | b'0'..=b'9'), true) = (self.peek(), depth < MAX_EVENT_DEPTH) {
                 let start = self.i;
@@ -819,25 +817,13 @@ impl<'a> Scanner<'a, '_> {
                     return Err(self.syntax("invalid number"));
                 };
                 self.i = end;
+                if self.peek().is_some_and(|b| !is_delim(b)) {
+                    return Err(self.syntax("unexpected character after a value"));
+                }
                 if let Some(p) = path {
                     if sink.leaf(p, RawLeaf::Num(&self.s[start..end]), &self.trail) {
                         self.unseen -= 1;
                     }
-                }
-                match self.s.get(end) {
-                    Some(b',') => {
-                        self.i += 1;
-                        index += 1;
-                        continue;
-                    }
-                    Some(b']') => {
-                        self.i += 1;
-                        return Ok(());
-                    }
-                    Some(&b) if !is_delim(b) => {
-                        return Err(self.syntax("unexpected character after a value"))
-                    }
-                    _ => {}
                 }
             } else {
                 self.in_arrays += 1;
