@@ -83,9 +83,10 @@ fn main() {
             println!("floor reading {reach} bytes: {:.0} k/s", best / 1e3);
         }
     }
-    // `PROBE_FLOOR_KEY=STREET:CRANLEIGH`: time the least any matcher of that one test can
-    // do, finding `"STREET": "` with `memchr::memmem` and comparing the value after it:
-    // how fast a matcher could be whose only cost is reading the event up to that key.
+    // `PROBE_FLOOR_KEY=STREET:CRANLEIGH`: time finding `"STREET": "` with `memchr::memmem`
+    // and comparing the value after it. No matcher (it cannot tell a key from text in a
+    // string, nor one object's key from another's), but a reading with no chain of
+    // dependent loads: what an event costs when only its bytes must arrive.
     if let Ok(spec) = std::env::var("PROBE_FLOOR_KEY") {
         let (key, want) = spec.split_once(':').expect("KEY:VALUE");
         let needle = format!("\"{key}\": \"");

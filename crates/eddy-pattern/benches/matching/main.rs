@@ -244,24 +244,28 @@ fn bench_sets(c: &mut Criterion, events: &Events) {
         }
         let mut g = c.benchmark_group(format!("match/{set}"));
         configure(&mut g);
-        for n in sizes {
-            let quamina = if n > limit {
+        let quamina = |n: usize| {
+            if n > limit {
                 Quamina::Skipped
             } else {
                 Quamina::Compared
-            };
+            }
+        };
+        for n in sizes {
             let label = format!("{set}/{n}");
-            config(&mut g, &label, &n.to_string(), &rules[..n], ev, quamina);
+            config(&mut g, &label, &n.to_string(), &rules[..n], ev, quamina(n));
         }
         // 10,000 patterns of the 1-pattern case's shape: more patterns on the same fields.
         let same = rules::build_same_shape(set, ev, MANY);
-        let quamina = if MANY > limit {
-            Quamina::Skipped
-        } else {
-            Quamina::Compared
-        };
         let label = format!("{set}/{MANY} of one shape");
-        config(&mut g, &label, &format!("{MANY}-same"), &same, ev, quamina);
+        config(
+            &mut g,
+            &label,
+            &format!("{MANY}-same"),
+            &same,
+            ev,
+            quamina(MANY),
+        );
         g.finish();
     }
 }
