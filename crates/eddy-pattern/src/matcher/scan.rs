@@ -970,8 +970,8 @@ mod tests {
         assert!(m.matches(cut.as_bytes()).is_err(), "{cut}");
     }
 
-    /// Numbers in arrays, read with the separator after them in one step: every spacing
-    /// JSON allows reads as the reference reads it, and what is not JSON is an error.
+    /// Numbers in arrays, read without the general element's dispatch: every spacing JSON
+    /// allows reads as the reference reads it, and what is not JSON is an error.
     #[test]
     fn numbers_in_arrays_read_with_any_spacing() {
         let mut m = Matcher::new();
