@@ -13,7 +13,8 @@
 //! (`rules::build_same_shape`); `PROBE_FLOOR` also times only reading the first bytes of
 //! each event (what any matcher pays), and `PROBE_FLOOR_KEY=STREET:CRANLEIGH` a search
 //! for one key's value with `memchr::memmem`; `PROBE_FULL` times `matches` (which reads
-//! every byte) instead of `matches_plain`.
+//! every byte) instead of `matches_plain`; `PROBE_BATCH=8:0,64,128` also times matching
+//! in batches of 8 with bytes 0, 64 and 128 of the next batch read ahead.
 
 #[path = "../benches/matching/data.rs"]
 #[allow(dead_code)]
@@ -114,6 +115,41 @@ fn main() {
     let full = std::env::var("PROBE_FULL").is_ok();
     let (mut best_e, mut best_q, mut found) = (0f64, 0f64, 0usize);
     for _ in 0..rounds {
+        // `PROBE_BATCH=8:0,64,128`: before matching each 8 events, read bytes 0, 64 and
+        // 128 of the next 8 (loads that wait on nothing, so their memory waits overlap),
+        // as a caller that knows the events ahead could.
+        if let Ok(spec) = std::env::var("PROBE_BATCH") {
+            let (k, offsets) = spec.split_once(':').unwrap_or((&spec, "0"));
+            let k: usize = k.parse().expect("a batch size");
+            let offsets: Vec<usize> = offsets
+                .split(',')
+                .map(|x| x.parse().expect("an offset"))
+                .collect();
+            let chunks: Vec<&[&[u8]]> = spread.chunks(k).collect();
+            let start = Instant::now();
+            let mut n = 0usize;
+            for (i, chunk) in chunks.iter().enumerate() {
+                if let Some(next) = chunks.get(i + 1) {
+                    let t: usize = next
+                        .iter()
+                        .flat_map(|e| offsets.iter().filter_map(|&o| e.get(o)))
+                        .map(|&b| usize::from(b))
+                        .sum();
+                    std::hint::black_box(t);
+                }
+                for e in chunk.iter() {
+                    n += std::hint::black_box(eddy.count_plain(e));
+                }
+            }
+            let r = spread.len() as f64 / start.elapsed().as_secs_f64();
+            let (per_event, m) = rate(|e| eddy.count_plain(e), &spread);
+            assert_eq!(n, m, "batched and per-event matching disagree");
+            println!(
+                "batches of {k}, bytes {offsets:?} read ahead: {:.0} k/s; one by one {:.0} k/s",
+                r / 1e3,
+                per_event / 1e3
+            );
+        }
         let (r, ne) = if full {
             rate(|e| eddy.count(e), &spread)
         } else {

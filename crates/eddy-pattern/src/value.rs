@@ -105,6 +105,115 @@ pub fn is_comparable(value: f64, text: &str) -> bool {
     short == dec
 }
 
+/// `10^k` for `k` in `0..=22`: every one exact as a double.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// The digits of a decimal spelled as most long numbers in events are (a coordinate, say:
+/// `-?`, 2 to 7 integer digits with no leading zero, a point, 8 to 16 fraction digits, at
+/// most 19 digits in all) as an integer, and the number of fraction digits; `None` for
+/// other spellings. Eight digits at a time: the integer part, the first eight of the
+/// fraction and the last eight bytes cover it all.
+fn coordinate_digits(t: &[u8]) -> Option<(u64, usize)> {
+    use crate::swar::{eight_digits, leading_digits, word, ONES};
+    let t = t.strip_prefix(b"-").unwrap_or(t);
+    if t.len() < 11 {
+        return None;
+    }
+    let head = word(t, 0);
+    let whole = leading_digits(head);
+    if !(2..8).contains(&whole) || t[0] == b'0' || t[whole] != b'.' {
+        return None;
+    }
+    let (start, end) = (whole + 1, t.len());
+    let places = end - start;
+    if !(8..=16).contains(&places) || whole + places > 19 {
+        return None;
+    }
+    let (first, last) = (word(t, start), word(t, end - 8));
+    if leading_digits(first) < 8 || leading_digits(last) < 8 {
+        return None;
+    }
+    let zeros = ONES * u64::from(b'0');
+    let int = eight_digits(head << (8 * (8 - whole)) | zeros >> (8 * whole));
+    // The fraction's digits after its first eight are the last `rest` bytes of `last`:
+    // the bytes below them become zeros.
+    let rest = places - 8;
+    let kept = if rest == 0 {
+        0
+    } else {
+        !0u64 << (8 * (8 - rest))
+    };
+    let tail = eight_digits(last & kept | zeros & !kept);
+    let digits = (int * POW10_U64[8] + eight_digits(first)) * POW10_U64[rest] + tail;
+    Some((digits, places))
+}
+
+/// `10^k` for `k` in `0..=8`.
+const POW10_U64: [u64; 9] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+];
+
+/// Reads the JSON number `t`: the double nearest it, and whether `t` is known to be
+/// exactly that double (see [`is_comparable`]; `false` when not known). Numbers spelled as
+/// coordinates are read here, most with one correctly rounded division (a mantissa of at
+/// most 2^53 and a power of ten of at most 22, both exact as doubles: Clinger's fast
+/// path); the standard parser reads the rest.
+pub(crate) fn read_number(t: &str) -> (f64, bool) {
+    let Some((digits, places)) = coordinate_digits(t.as_bytes()) else {
+        return (t.parse().unwrap_or(f64::NAN), false);
+    };
+    let x = if digits <= 1 << 53 {
+        let x = digits as f64 / POW10[places];
+        if t.starts_with('-') {
+            -x
+        } else {
+            x
+        }
+    } else {
+        t.parse().unwrap_or(f64::NAN)
+    };
+    (x, only_decimal_of_its_digits(x, digits, places))
+}
+
+/// Whether the decimal `digits / 10^places`, whose nearest double is `value`, is that
+/// double's shortest spelling because no other decimal with as few digits rounds to it:
+/// the place of its last digit is wider than the spacing of doubles at `value` (the
+/// numbers that round to one double span at most that spacing, so they hold at most one
+/// multiple of the place), as for most latitudes. A quick answer that never says yes
+/// wrongly: `false` leaves the question to the full comparison.
+fn only_decimal_of_its_digits(value: f64, mut digits: u64, mut places: usize) -> bool {
+    if !value.is_normal() || digits == 0 {
+        return false;
+    }
+    while digits % 10 == 0 && places > 0 {
+        digits /= 10;
+        places -= 1;
+    }
+    // The spacing of doubles at `value`: 2^(e - 52) for its binary exponent e.
+    let biased = (value.to_bits() >> 52) & 0x7ff;
+    if biased <= 52 {
+        return false;
+    }
+    let spacing = f64::from_bits((biased - 52) << 52);
+    // `1 / 10^k` is within half a unit in the last place of the true place: a margin of
+    // two such units on the spacing keeps the answer right.
+    let Some(power) = POW10.get(places) else {
+        return false;
+    };
+    1.0 / power > spacing * (1.0 + 2.0 * f64::EPSILON)
+}
+
 /// Most significant digits a [`Decimal`] holds; longer decimals are never exactly a double.
 const MAX_DIGITS: usize = 40;
 
@@ -300,6 +409,70 @@ mod tests {
             ("9007199254740993", false),
         ] {
             assert_eq!(Number::parse(t).expect("n").is_comparable(), exact, "{t}");
+        }
+    }
+
+    /// Numbers spelled as coordinates are read to the same double as the standard
+    /// parser reads, and the quick "exactly that double" answer is never yes where the
+    /// full comparison says no; both for the shortest spellings of doubles and for
+    /// decimals of any digits, with and without trailing zeros.
+    #[test]
+    fn coordinates_read_as_the_standard_parser_reads_them() {
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let (mut quick, mut known) = (0, 0);
+        for i in 0..200_000 {
+            let r = next();
+            let t = match i % 3 {
+                // The shortest spelling of a double, as JSON writers give it.
+                0 => format!(
+                    "{}",
+                    (r >> 11) as f64 / (1u64 << 53) as f64 * 10f64.powi((r % 7) as i32 + 1) - 60.0
+                ),
+                // Any digits.
+                1 => {
+                    let whole = 2 + (r % 6) as usize;
+                    let places = 8 + ((r >> 3) % 9) as usize;
+                    let digits: String = (0..whole + places)
+                        .map(|k| char::from(b'0' + ((next() >> (k % 40)) % 10) as u8))
+                        .collect();
+                    let lead = if digits.starts_with('0') { "1" } else { "" };
+                    let sign = if r & 1 == 1 { "-" } else { "" };
+                    format!("{sign}{lead}{}.{}", &digits[..whole], &digits[whole..])
+                }
+                // Trailing zeros, and a fixed number of places.
+                _ => format!("{:.*}", 8 + (r % 9) as usize, (r >> 11) as f64 / 1e9 - 4e3),
+            };
+            let want: f64 = t.parse().expect("a number");
+            let (got, exact) = read_number(&t);
+            assert_eq!(got.to_bits(), want.to_bits(), "{t}");
+            if coordinate_digits(t.as_bytes()).is_some() {
+                quick += 1;
+            }
+            if exact {
+                known += 1;
+                assert!(is_comparable(want, &t), "{t} taken as exact");
+            }
+        }
+        assert!(
+            quick > 50_000 && known > 20_000,
+            "{quick} read quickly, {known} known"
+        );
+        for (t, exact) in [
+            ("37.71037924660617", true),
+            ("-122.39173518757443", false),
+            ("37.807807921694092", false),
+            ("12.50000000", true),
+            ("10.00000000", true),
+        ] {
+            let (x, known) = read_number(t);
+            assert_eq!(x, t.parse::<f64>().expect("a number"), "{t}");
+            assert_eq!(known, exact, "{t}");
         }
     }
 

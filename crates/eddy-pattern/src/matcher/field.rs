@@ -722,52 +722,67 @@ impl FieldIndex {
 
     /// Calls `hit` with every slot whose test this leaf passes (a slot may come more than
     /// once). For numbers, `text` is the number's text.
-    pub(crate) fn matches(&self, leaf: &Leaf<'_>, mut hit: impl FnMut(SlotId)) {
+    pub(crate) fn matches(&self, leaf: &Leaf<'_>, hit: impl FnMut(SlotId)) {
+        match *leaf {
+            Leaf::Number(x, text) => self.matches_number(x, text, false, hit),
+            _ => self.matches_other(leaf, hit),
+        }
+    }
+
+    /// [`FieldIndex::matches`] for a number: `x` is the double nearest `text`, and
+    /// `exact` says it is known to be exactly that double (see [`is_comparable`]; `false`
+    /// when not known).
+    pub(crate) fn matches_number(
+        &self,
+        x: f64,
+        text: &str,
+        exact: bool,
+        mut hit: impl FnMut(SlotId),
+    ) {
+        self.any.iter().for_each(|&s| hit(s));
+        let comparable = || exact || is_comparable(x, text);
+        if self.wants_number > 0 {
+            if !self.numeric.is_empty() {
+                // Only numbers that are exactly a double compare with a range.
+                self.numeric.containing(x, comparable, &mut hit);
+            }
+            // Whether the number is exactly a double costs a formatting for long numbers:
+            // only find out when some test compares by value.
+            let by_value = !self.exact_num.is_empty()
+                || !self.exact_num_text.is_empty()
+                || !self.but_values.is_empty();
+            if by_value {
+                // Look the double up first: only when some test holds it is it worth
+                // finding out whether the number is exactly that double.
+                let bits = if x == 0.0 { 0 } else { x.to_bits() };
+                let exact_bits = self.exact_num.get(&bits);
+                let but_bits = self.but_num.get(&bits);
+                let by_bits = (exact_bits.is_some() || but_bits.is_some()) && comparable();
+                if by_bits {
+                    if let Some(v) = exact_bits {
+                        v.as_slice().iter().for_each(|&s| hit(s));
+                    }
+                } else if let Some(v) = self.exact_num_text.get(text.as_bytes()) {
+                    v.as_slice().iter().for_each(|&s| hit(s));
+                }
+                if !self.but_values.is_empty() {
+                    let excluded = if by_bits {
+                        but_bits
+                    } else {
+                        self.but_num_text.get(text.as_bytes())
+                    };
+                    self.hit_but_values(excluded.map_or(&[][..], Slots::as_slice), &mut hit);
+                }
+            }
+        }
+        self.match_but_other(&Leaf::Number(x, text), &mut hit);
+    }
+
+    /// [`FieldIndex::matches`] for a leaf that is no number.
+    fn matches_other(&self, leaf: &Leaf<'_>, mut hit: impl FnMut(SlotId)) {
         self.any.iter().for_each(|&s| hit(s));
         match *leaf {
             Leaf::String(s) => self.match_text(s.as_bytes(), &mut hit),
-            Leaf::Number(x, text) => {
-                if self.wants_number > 0 {
-                    if !self.numeric.is_empty() {
-                        // Only numbers that are exactly a double compare with a range.
-                        self.numeric
-                            .containing(x, || is_comparable(x, text), &mut hit);
-                    }
-                    // Whether the number is exactly a double costs a formatting for long
-                    // numbers: only find out when some test compares by value.
-                    let by_value = !self.exact_num.is_empty()
-                        || !self.exact_num_text.is_empty()
-                        || !self.but_values.is_empty();
-                    if by_value {
-                        // Look the double up first: only when some test holds it is it
-                        // worth finding out whether the number is exactly that double.
-                        let bits = if x == 0.0 { 0 } else { x.to_bits() };
-                        let exact_bits = self.exact_num.get(&bits);
-                        let but_bits = self.but_num.get(&bits);
-                        let by_bits = (exact_bits.is_some() || but_bits.is_some())
-                            && number_bits(x, text).is_some();
-                        if by_bits {
-                            if let Some(v) = exact_bits {
-                                v.as_slice().iter().for_each(|&s| hit(s));
-                            }
-                        } else if let Some(v) = self.exact_num_text.get(text.as_bytes()) {
-                            v.as_slice().iter().for_each(|&s| hit(s));
-                        }
-                        if !self.but_values.is_empty() {
-                            let excluded = if by_bits {
-                                but_bits
-                            } else {
-                                self.but_num_text.get(text.as_bytes())
-                            };
-                            self.hit_but_values(
-                                excluded.map_or(&[][..], Slots::as_slice),
-                                &mut hit,
-                            );
-                        }
-                    }
-                }
-                self.match_but_other(leaf, &mut hit);
-            }
             _ => {
                 if let Some(i) = bool_index(leaf) {
                     self.exact_other[i].iter().for_each(|&s| hit(s));

@@ -950,7 +950,7 @@ impl LeafRec {
         match self.kind {
             LeafKind::String => Leaf::String(text),
             LeafKind::Number if self.number_known => Leaf::Number(self.number, text),
-            LeafKind::Number => Leaf::Number(text.parse().unwrap_or(f64::NAN), text),
+            LeafKind::Number => Leaf::Number(crate::value::read_number(text).0, text),
             LeafKind::True => Leaf::Bool(true),
             LeafKind::False => Leaf::Bool(false),
             LeafKind::Null => Leaf::Null,
@@ -1142,12 +1142,12 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
             }
             _ => None,
         };
-        let number = number_text.map(|t| t.parse().unwrap_or(f64::NAN));
+        let number = number_text.map(crate::value::read_number);
         let rec = LeafRec {
             kind,
             text,
             in_arena,
-            number: number.unwrap_or(f64::NAN),
+            number: number.map_or(f64::NAN, |(x, _)| x),
             number_known: number.is_some(),
             trail: trail_ref,
             next: s.path_head[p],
@@ -1162,11 +1162,11 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
         if field.is_empty() {
             return first;
         }
-        if let (Some(text), Some(x)) = (number_text, number) {
+        if let (Some(text), Some((x, exact))) = (number_text, number) {
             // A number's leaf borrows nothing of the working memory: its hits (many, for
             // a coordinate among overlapping ranges) go to the candidates directly.
             let free = trail.is_empty();
-            field.matches(&Leaf::Number(x, text), |b| s.note(b, free));
+            field.matches_number(x, text, exact, |b| s.note(b, free));
             return first;
         }
         let mut buf = std::mem::take(&mut s.hit_buf);
