@@ -70,6 +70,11 @@ pub(crate) fn number_bits(value: f64, text: &str) -> Option<u64> {
 /// its double. Others (`1e400`, `0.10000000000000000001`, `12345678901234567890`) only
 /// equal the same text, as in aws/event-ruler.
 pub fn is_comparable(value: f64, text: &str) -> bool {
+    comparable_text(value, text.as_bytes())
+}
+
+/// [`is_comparable`] for the number's text as bytes.
+pub(crate) fn comparable_text(value: f64, text: &[u8]) -> bool {
     if !value.is_finite() {
         return false;
     }
@@ -78,10 +83,10 @@ pub fn is_comparable(value: f64, text: &str) -> bool {
     // compare.
     let mut shortest = ryu::Buffer::new();
     let shortest = (text.len() > 15).then(|| shortest.format_finite(value));
-    if shortest.is_some_and(|s| s.as_bytes() == text.as_bytes()) {
+    if shortest.is_some_and(|s| s.as_bytes() == text) {
         return true;
     }
-    let Some(dec) = Decimal::parse(text.as_bytes()) else {
+    let Some(dec) = Decimal::parse(text) else {
         return false;
     };
     // Decimals of up to 15 significant digits always survive the trip through a double,
@@ -169,19 +174,25 @@ const POW10_U64: [u64; 9] = [
 /// coordinates are read here, most with one correctly rounded division (a mantissa of at
 /// most 2^53 and a power of ten of at most 22, both exact as doubles: Clinger's fast
 /// path); the standard parser reads the rest.
-pub(crate) fn read_number(t: &str) -> (f64, bool) {
-    let Some((digits, places)) = coordinate_digits(t.as_bytes()) else {
-        return (t.parse().unwrap_or(f64::NAN), false);
+pub(crate) fn read_number(t: &[u8]) -> (f64, bool) {
+    let parse = || {
+        std::str::from_utf8(t)
+            .ok()
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(f64::NAN)
+    };
+    let Some((digits, places)) = coordinate_digits(t) else {
+        return (parse(), false);
     };
     let x = if digits <= 1 << 53 {
         let x = digits as f64 / POW10[places];
-        if t.starts_with('-') {
+        if t.first() == Some(&b'-') {
             -x
         } else {
             x
         }
     } else {
-        t.parse().unwrap_or(f64::NAN)
+        parse()
     };
     (x, only_decimal_of_its_digits(x, digits, places))
 }
@@ -449,7 +460,7 @@ mod tests {
                 _ => format!("{:.*}", 8 + (r % 9) as usize, (r >> 11) as f64 / 1e9 - 4e3),
             };
             let want: f64 = t.parse().expect("a number");
-            let (got, exact) = read_number(&t);
+            let (got, exact) = read_number(t.as_bytes());
             assert_eq!(got.to_bits(), want.to_bits(), "{t}");
             if coordinate_digits(t.as_bytes()).is_some() {
                 quick += 1;
@@ -470,7 +481,7 @@ mod tests {
             ("12.50000000", true),
             ("10.00000000", true),
         ] {
-            let (x, known) = read_number(t);
+            let (x, known) = read_number(t.as_bytes());
             assert_eq!(x, t.parse::<f64>().expect("a number"), "{t}");
             assert_eq!(known, exact, "{t}");
         }

@@ -8,7 +8,7 @@ use super::numeric::NumericIndex;
 use super::slots::{Items, KeyMap, Slots, StrKey};
 use super::SlotId;
 use crate::pattern::{AnythingBut, Test};
-use crate::value::{is_comparable, number_bits, Leaf, Literal, Number};
+use crate::value::{comparable_text, number_bits, Leaf, Literal, Number};
 use crate::wildcard::Wildcard;
 use crate::{caseless, cidr};
 
@@ -724,23 +724,23 @@ impl FieldIndex {
     /// once). For numbers, `text` is the number's text.
     pub(crate) fn matches(&self, leaf: &Leaf<'_>, hit: impl FnMut(SlotId)) {
         match *leaf {
-            Leaf::Number(x, text) => self.matches_number(x, text, false, hit),
+            Leaf::Number(x, text) => self.matches_number(x, text.as_bytes(), false, hit),
             _ => self.matches_other(leaf, hit),
         }
     }
 
-    /// [`FieldIndex::matches`] for a number: `x` is the double nearest `text`, and
-    /// `exact` says it is known to be exactly that double (see [`is_comparable`]; `false`
-    /// when not known).
+    /// [`FieldIndex::matches`] for a number: `x` is the double nearest `text` (a JSON
+    /// number, so ASCII), and `exact` says it is known to be exactly that double (see
+    /// [`crate::value::is_comparable`]; `false` when not known).
     pub(crate) fn matches_number(
         &self,
         x: f64,
-        text: &str,
+        text: &[u8],
         exact: bool,
         mut hit: impl FnMut(SlotId),
     ) {
         self.any.iter().for_each(|&s| hit(s));
-        let comparable = || exact || is_comparable(x, text);
+        let comparable = || exact || comparable_text(x, text);
         if self.wants_number > 0 {
             if !self.numeric.is_empty() {
                 // Only numbers that are exactly a double compare with a range.
@@ -762,20 +762,23 @@ impl FieldIndex {
                     if let Some(v) = exact_bits {
                         v.as_slice().iter().for_each(|&s| hit(s));
                     }
-                } else if let Some(v) = self.exact_num_text.get(text.as_bytes()) {
+                } else if let Some(v) = self.exact_num_text.get(text) {
                     v.as_slice().iter().for_each(|&s| hit(s));
                 }
                 if !self.but_values.is_empty() {
                     let excluded = if by_bits {
                         but_bits
                     } else {
-                        self.but_num_text.get(text.as_bytes())
+                        self.but_num_text.get(text)
                     };
                     self.hit_but_values(excluded.map_or(&[][..], Slots::as_slice), &mut hit);
                 }
             }
         }
-        self.match_but_other(&Leaf::Number(x, text), &mut hit);
+        if !self.but_other.is_empty() {
+            let text = std::str::from_utf8(text).unwrap_or_default();
+            self.match_but_other(&Leaf::Number(x, text), &mut hit);
+        }
     }
 
     /// [`FieldIndex::matches`] for a leaf that is no number.

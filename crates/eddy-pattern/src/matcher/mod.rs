@@ -950,7 +950,7 @@ impl LeafRec {
         match self.kind {
             LeafKind::String => Leaf::String(text),
             LeafKind::Number if self.number_known => Leaf::Number(self.number, text),
-            LeafKind::Number => Leaf::Number(crate::value::read_number(text).0, text),
+            LeafKind::Number => Leaf::Number(crate::value::read_number(text.as_bytes()).0, text),
             LeafKind::True => Leaf::Bool(true),
             LeafKind::False => Leaf::Bool(false),
             LeafKind::Null => Leaf::Null,
@@ -1137,9 +1137,7 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
         // A number's exact value costs a parse: read it only when some test of the path
         // may need it, else leave it to `LeafRec::leaf` (checking a candidate).
         let number_text = match raw {
-            RawLeaf::Num(t) if !field.is_empty() && !far_number => {
-                Some(std::str::from_utf8(t).unwrap_or_default())
-            }
+            RawLeaf::Num(t) if !field.is_empty() && !far_number => Some(t),
             _ => None,
         };
         let number = number_text.map(crate::value::read_number);
