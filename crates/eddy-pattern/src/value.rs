@@ -116,44 +116,81 @@ const POW10: [f64; 23] = [
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
-/// The digits of a decimal spelled as most long numbers in events are (a coordinate, say:
-/// `-?`, 2 to 7 integer digits with no leading zero, a point, 8 to 16 fraction digits, at
-/// most 19 digits in all) as an integer, and the number of fraction digits; `None` for
-/// other spellings. Eight digits at a time: the integer part, the first eight of the
-/// fraction and the last eight bytes cover it all.
+/// An unsigned decimal spelled as most long numbers in events are (a coordinate, say): 2
+/// to 7 integer digits with no leading zero, a point, and 8 to 16 fraction digits. Its
+/// integer part, its first eight fraction digits and its last eight bytes hold it all,
+/// each read eight digits at a time.
+pub(crate) struct Coordinate {
+    /// The integer part's value.
+    pub(crate) int: u64,
+    /// The value of the first eight fraction digits.
+    pub(crate) first: u64,
+    /// The last eight bytes, all digits, as a word.
+    last: u64,
+    whole: usize,
+    places: usize,
+}
+
+impl Coordinate {
+    /// `t` split, or `None` for other spellings (a sign included).
+    #[inline]
+    pub(crate) fn split(t: &[u8]) -> Option<Coordinate> {
+        use crate::swar::{eight_digits, leading_digits, word, ONES};
+        if t.len() < 11 {
+            return None;
+        }
+        let head = word(t, 0);
+        let whole = leading_digits(head);
+        if !(2..8).contains(&whole) || t[0] == b'0' || t[whole] != b'.' {
+            return None;
+        }
+        let (start, end) = (whole + 1, t.len());
+        let places = end - start;
+        if !(8..=16).contains(&places) {
+            return None;
+        }
+        let (first, last) = (word(t, start), word(t, end - 8));
+        if leading_digits(first) < 8 || leading_digits(last) < 8 {
+            return None;
+        }
+        // The integer part as eight digits, with zeros in front.
+        let int = eight_digits(head << (8 * (8 - whole)) | (ONES * u64::from(b'0')) >> (8 * whole));
+        Some(Coordinate {
+            int,
+            first: eight_digits(first),
+            last,
+            whole,
+            places,
+        })
+    }
+
+    /// All its digits as an integer, and the number of fraction digits; `None` beyond 19
+    /// digits.
+    fn digits(&self) -> Option<(u64, usize)> {
+        use crate::swar::{eight_digits, ONES};
+        if self.whole + self.places > 19 {
+            return None;
+        }
+        // The fraction's digits after its first eight are the last `rest` bytes of `last`:
+        // the bytes below them become zeros.
+        let rest = self.places - 8;
+        let kept = if rest == 0 {
+            0
+        } else {
+            !0u64 << (8 * (8 - rest))
+        };
+        let zeros = ONES * u64::from(b'0');
+        let tail = eight_digits(self.last & kept | zeros & !kept);
+        let digits = (self.int * POW10_U64[8] + self.first) * POW10_U64[rest] + tail;
+        Some((digits, self.places))
+    }
+}
+
+/// The digits of a number spelled as [`Coordinate`] is (with an optional `-`) as an
+/// integer, and the number of fraction digits; `None` for other spellings and beyond 19
+/// digits.
 fn coordinate_digits(t: &[u8]) -> Option<(u64, usize)> {
-    use crate::swar::{eight_digits, leading_digits, word, ONES};
-    let t = t.strip_prefix(b"-").unwrap_or(t);
-    if t.len() < 11 {
-        return None;
-    }
-    let head = word(t, 0);
-    let whole = leading_digits(head);
-    if !(2..8).contains(&whole) || t[0] == b'0' || t[whole] != b'.' {
-        return None;
-    }
-    let (start, end) = (whole + 1, t.len());
-    let places = end - start;
-    if !(8..=16).contains(&places) || whole + places > 19 {
-        return None;
-    }
-    let (first, last) = (word(t, start), word(t, end - 8));
-    if leading_digits(first) < 8 || leading_digits(last) < 8 {
-        return None;
-    }
-    let zeros = ONES * u64::from(b'0');
-    let int = eight_digits(head << (8 * (8 - whole)) | zeros >> (8 * whole));
-    // The fraction's digits after its first eight are the last `rest` bytes of `last`:
-    // the bytes below them become zeros.
-    let rest = places - 8;
-    let kept = if rest == 0 {
-        0
-    } else {
-        !0u64 << (8 * (8 - rest))
-    };
-    let tail = eight_digits(last & kept | zeros & !kept);
-    let digits = (int * POW10_U64[8] + eight_digits(first)) * POW10_U64[rest] + tail;
-    Some((digits, places))
+    Coordinate::split(t.strip_prefix(b"-").unwrap_or(t))?.digits()
 }
 
 /// `10^k` for `k` in `0..=8`.

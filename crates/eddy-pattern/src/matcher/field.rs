@@ -8,7 +8,7 @@ use super::numeric::NumericIndex;
 use super::slots::{Items, KeyMap, Slots, StrKey};
 use super::SlotId;
 use crate::pattern::{AnythingBut, Test};
-use crate::value::{comparable_text, number_bits, Leaf, Literal, Number};
+use crate::value::{comparable_text, number_bits, Coordinate, Leaf, Literal, Number};
 use crate::wildcard::Wildcard;
 use crate::{caseless, cidr};
 
@@ -149,33 +149,13 @@ pub(crate) fn rough_number(t: &[u8]) -> Option<f64> {
     Some(if negative { -v } else { v })
 }
 
-/// [`rough_number`] for the most common shape of number with a fraction, read a word at a
-/// time: an integer part of 2 to 7 digits that does not start with 0, a point, and 8 to
-/// 16 digits of fraction (no exponent). The fraction after its eighth digit is dropped,
-/// which is less than 1e-8 of a value of at least 10: within a relative 1e-9.
+/// [`rough_number`] for the most common shape of number with a fraction
+/// ([`Coordinate`]): the fraction after its eighth digit is dropped, which is less than
+/// 1e-8 of a value of at least 10: within a relative 1e-9.
 #[inline]
 fn rough_decimal(t: &[u8]) -> Option<f64> {
-    use crate::swar::{eight_digits, leading_digits, word, ONES};
-    if t.len() < 11 {
-        return None;
-    }
-    let head = word(t, 0);
-    let whole = leading_digits(head);
-    if !(2..8).contains(&whole) || t[0] == b'0' || t[whole] != b'.' {
-        return None;
-    }
-    let (start, end) = (whole + 1, t.len());
-    if end < start + 8 || end > start + 16 {
-        return None;
-    }
-    // The first eight digits of the fraction and the last eight bytes cover it all.
-    let fraction = word(t, start);
-    if leading_digits(fraction) < 8 || leading_digits(word(t, end - 8)) < 8 {
-        return None;
-    }
-    // The integer part as eight digits, with zeros in front.
-    let int = eight_digits(head << (8 * (8 - whole)) | (ONES * u64::from(b'0')) >> (8 * whole));
-    Some(int as f64 + eight_digits(fraction) as f64 * 1e-8)
+    let c = Coordinate::split(t)?;
+    Some(c.int as f64 + c.first as f64 * 1e-8)
 }
 
 /// A wildcard in `wildcard_head` (or `wildcard_tail`), found by its literal head (tail),
