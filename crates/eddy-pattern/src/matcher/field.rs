@@ -8,7 +8,7 @@ use super::numeric::NumericIndex;
 use super::slots::{Items, KeyMap, Slots, StrKey};
 use super::SlotId;
 use crate::pattern::{AnythingBut, Test};
-use crate::value::{comparable_text, number_bits, Coordinate, Leaf, Literal, Number};
+use crate::value::{comparable_text, number_bits, Coordinate, Leaf, Literal, Number, POW10};
 use crate::wildcard::Wildcard;
 use crate::{caseless, cidr};
 
@@ -95,10 +95,6 @@ impl Default for FieldIndex {
 /// Enough to tell that a number is far from every number a field's tests name.
 pub(crate) fn rough_number(t: &[u8]) -> Option<f64> {
     const SIGNIFICANT: u32 = 10;
-    const POW10: [f64; 23] = [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-    ];
     const NEG_POW10: [f64; 23] = [
         1e0, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-11, 1e-12, 1e-13,
         1e-14, 1e-15, 1e-16, 1e-17, 1e-18, 1e-19, 1e-20, 1e-21, 1e-22,
