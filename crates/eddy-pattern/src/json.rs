@@ -403,30 +403,46 @@ pub(crate) fn scan_number(s: &[u8], start: usize) -> Option<usize> {
     }
 }
 
+/// Jackson's message for a control character found unescaped in a string.
+fn ctrl_char(code: u8) -> String {
+    format!("Illegal unquoted character ((CTRL-CHAR, code {code})): has to be escaped using backslash to be included in string value")
+}
+
 /// Decodes the JSON string whose opening quote is at `start`; returns it and the index after
 /// the closing quote, or the error position and message.
 pub(crate) fn decode_string(s: &[u8], start: usize) -> Result<(String, usize), (usize, String)> {
     let mut i = start + 1;
     let mut out: Vec<u8> = Vec::new();
     loop {
-        let rel = memchr::memchr3(b'"', b'\\', b'\n', &s[i.min(s.len())..]);
+        let rel = memchr::memchr2(b'"', b'\\', &s[i.min(s.len())..]);
         let Some(rel) = rel else {
+            let rest = &s[i.min(s.len())..];
+            if let Some(k) = rest.iter().position(|&b| b < 0x20) {
+                return Err((i + k, ctrl_char(rest[k])));
+            }
             return Err((
                 s.len(),
                 "Unexpected end-of-input: was expecting closing quote for a string value".into(),
             ));
         };
         let j = i + rel;
+        // A control character must be escaped (RFC 8259; Jackson, which EventBridge reads
+        // JSON with, refuses it unescaped, and so does serde_json).
+        if let Some(k) = s[i..j].iter().position(|&b| b < 0x20) {
+            return Err((i + k, ctrl_char(s[i + k])));
+        }
         out.extend_from_slice(&s[i..j]);
         match s[j] {
             b'"' => {
                 i = j + 1;
                 break;
             }
-            b'\n' => return Err((j, "Illegal unquoted character ((CTRL-CHAR, code 10)): has to be escaped using backslash to be included in string value".into())),
             _ => {
                 let Some(&e) = s.get(j + 1) else {
-                    return Err((j, "Unexpected end-of-input in character escape sequence".into()));
+                    return Err((
+                        j,
+                        "Unexpected end-of-input in character escape sequence".into(),
+                    ));
                 };
                 i = j + 2;
                 let simple = match e {
@@ -445,9 +461,18 @@ pub(crate) fn decode_string(s: &[u8], start: usize) -> Result<(String, usize), (
                     continue;
                 }
                 if e != b'u' {
-                    return Err((j, format!("Unrecognized character escape '{}' (code {e})", char::from(e))));
+                    return Err((
+                        j,
+                        format!(
+                            "Unrecognized character escape '{}' (code {e})",
+                            char::from(e)
+                        ),
+                    ));
                 }
-                let hi = hex4(s, i).ok_or((i, "Unexpected character in Unicode escape: expected a hex-digit".to_string()))?;
+                let hi = hex4(s, i).ok_or((
+                    i,
+                    "Unexpected character in Unicode escape: expected a hex-digit".to_string(),
+                ))?;
                 i += 4;
                 let code = if (0xD800..0xDC00).contains(&hi) {
                     let lo = (s.get(i) == Some(&b'\\') && s.get(i + 1) == Some(&b'u'))
@@ -512,6 +537,33 @@ mod tests {
         assert!(parse(b"[1,]").is_err());
         assert!(parse(b"01").is_err());
         assert!(parse(b"{} x").is_err());
+    }
+
+    /// Every control character must be escaped in a string, as Jackson and RFC 8259 have
+    /// it (a newline was the only one refused before); escaped, each is taken.
+    #[test]
+    fn control_characters_in_strings_must_be_escaped() {
+        for code in (0u8..0x20).chain([0x7f]) {
+            let raw = [&b"{\"k\": \"a"[..], &[code], b"b\"}"].concat();
+            let got = parse(&raw);
+            if code == 0x7f {
+                assert!(got.is_ok(), "DEL needs no escape");
+                continue;
+            }
+            let e = got.expect_err("unescaped control character");
+            assert_eq!(
+                e.message,
+                format!("Illegal unquoted character ((CTRL-CHAR, code {code})): has to be escaped using backslash to be included in string value")
+            );
+            assert_eq!((e.line, e.column), (1, 9), "{code}");
+            let unterminated = [&b"{\"k\": \"a"[..], &[code]].concat();
+            assert!(parse(&unterminated)
+                .unwrap_err()
+                .message
+                .contains("CTRL-CHAR"));
+        }
+        let escaped = parse(br#"{"k": "a\tb\r\u0001"}"#).expect("escaped");
+        assert_eq!(escaped.to_json(), r#"{"k":"a\tb\r\u0001"}"#);
     }
 
     #[test]
