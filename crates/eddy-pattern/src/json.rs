@@ -414,29 +414,24 @@ pub(crate) fn decode_string(s: &[u8], start: usize) -> Result<(String, usize), (
     let mut i = start + 1;
     let mut out: Vec<u8> = Vec::new();
     loop {
-        let rel = memchr::memchr2(b'"', b'\\', &s[i.min(s.len())..]);
-        let Some(rel) = rel else {
-            let rest = &s[i.min(s.len())..];
-            if let Some(k) = rest.iter().position(|&b| b < 0x20) {
-                return Err((i + k, ctrl_char(rest[k])));
+        let i0 = i.min(s.len());
+        let j = crate::swar::next_string_special(s, i0);
+        out.extend_from_slice(&s[i0..j]);
+        match s.get(j) {
+            None => {
+                return Err((
+                    s.len(),
+                    "Unexpected end-of-input: was expecting closing quote for a string value"
+                        .into(),
+                ))
             }
-            return Err((
-                s.len(),
-                "Unexpected end-of-input: was expecting closing quote for a string value".into(),
-            ));
-        };
-        let j = i + rel;
-        // A control character must be escaped (RFC 8259; Jackson, which EventBridge reads
-        // JSON with, refuses it unescaped, and so does serde_json).
-        if let Some(k) = s[i..j].iter().position(|&b| b < 0x20) {
-            return Err((i + k, ctrl_char(s[i + k])));
-        }
-        out.extend_from_slice(&s[i..j]);
-        match s[j] {
-            b'"' => {
+            Some(b'"') => {
                 i = j + 1;
                 break;
             }
+            // A control character must be escaped (RFC 8259; Jackson, which EventBridge
+            // reads JSON with, refuses it unescaped, and so does serde_json).
+            Some(&c) if c < 0x20 => return Err((j, ctrl_char(c))),
             _ => {
                 let Some(&e) = s.get(j + 1) else {
                     return Err((

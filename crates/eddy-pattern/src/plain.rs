@@ -11,7 +11,7 @@
 //! whitespace may follow the object.
 
 use crate::json::scan_number;
-use crate::swar::{matching, word, HIGH, ONES};
+use crate::swar::{matching, next_string_special, string_specials, word};
 
 /// Deepest nesting taken (the object itself is depth 1).
 pub const MAX_DEPTH: usize = 64;
@@ -130,25 +130,10 @@ fn ws(s: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// The high bit of each byte of `w` that a string's text cannot hold as it is: a quote,
-/// a backslash or a control character. The lowest flag is exact.
-#[inline(always)]
-fn specials(w: u64) -> u64 {
-    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
-    matching(w, b'"') | matching(w, b'\\') | control
-}
-
 /// The index just past the closing quote of the string whose text starts at `i`.
 fn string_end(s: &[u8], mut i: usize) -> Option<usize> {
     loop {
-        while i + 8 <= s.len() {
-            let found = specials(word(s, i));
-            if found != 0 {
-                i += crate::swar::first(found);
-                break;
-            }
-            i += 8;
-        }
+        i = next_string_special(s, i);
         match *s.get(i)? {
             b'"' => return Some(i + 1),
             b'\\' => {
@@ -169,7 +154,7 @@ fn string_end(s: &[u8], mut i: usize) -> Option<usize> {
 fn plain_key_end(s: &[u8], i: usize) -> Option<usize> {
     let mut j = i;
     while j + 8 <= s.len() {
-        let found = specials(word(s, j)) | matching(word(s, j), b'.');
+        let found = string_specials(word(s, j)) | matching(word(s, j), b'.');
         if found != 0 {
             j += crate::swar::first(found);
             return (s[j] == b'"' && j > i).then_some(j);

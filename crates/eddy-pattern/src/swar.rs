@@ -37,6 +37,33 @@ pub(crate) fn matching(w: u64, byte: u8) -> u64 {
     x.wrapping_sub(ONES) & !x & HIGH
 }
 
+/// The high bit of each byte of `w` that a JSON string's text cannot hold as it is: a
+/// quote, a backslash or a control character. The lowest flag is exact.
+#[inline(always)]
+pub(crate) fn string_specials(w: u64) -> u64 {
+    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    matching(w, b'"') | matching(w, b'\\') | control
+}
+
+/// The index of the first byte of `s` from `i` that [`string_specials`] flags, or
+/// `s.len()` if there is none.
+#[inline]
+pub(crate) fn next_string_special(s: &[u8], mut i: usize) -> usize {
+    while i + 8 <= s.len() {
+        let found = string_specials(word(s, i));
+        if found != 0 {
+            return i + first(found);
+        }
+        i += 8;
+    }
+    s.get(i..)
+        .and_then(|rest| {
+            rest.iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        })
+        .map_or(s.len(), |k| i + k)
+}
+
 /// The index of the lowest flagged byte of a non-zero mask.
 #[inline(always)]
 pub(crate) fn first(mask: u64) -> usize {
@@ -81,6 +108,30 @@ pub(crate) fn digit_run_end(s: &[u8], mut i: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The string's end search agrees with a byte loop wherever a quote, backslash or
+    /// control character sits among bytes that look most like them (0x20, 0x21, 0x5b,
+    /// 0x7f, high bytes), from any start.
+    #[test]
+    fn next_string_special_finds_the_first() {
+        let fill = [0x20u8, 0x21, 0x5b, 0x7f, 0x80, 0xff, b'a'];
+        for len in 0..30 {
+            for at in 0..=len {
+                for mark in [b'"', b'\\', 0x00, 0x1f, b'\t'] {
+                    let mut s: Vec<u8> = (0..len).map(|i| fill[i % fill.len()]).collect();
+                    if at < len {
+                        s[at] = mark;
+                    }
+                    for from in [0, 1, 9, len] {
+                        let want = (from..s.len())
+                            .find(|&i| s[i] == b'"' || s[i] == b'\\' || s[i] < 0x20)
+                            .unwrap_or(s.len());
+                        assert_eq!(next_string_special(&s, from), want, "{s:?} from {from}");
+                    }
+                }
+            }
+        }
+    }
 
     /// `matching` flags the first byte equal to the one sought, wherever it sits and
     /// whatever lies around it (bytes one above or below it, high bytes, more matches).
