@@ -1,6 +1,6 @@
 //! `cidr` values: IPv4 and IPv6 networks, and the test of an address against them.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// A network: the masked address (IPv4 in the low 32 bits) and the mask length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -105,15 +105,89 @@ fn looks_like_ip(text: &str) -> bool {
 }
 
 /// The address `text` is, as EventBridge reads one: it has the shape ([`looks_like_ip`])
-/// and is a valid literal; an IPv4-mapped IPv6 address (`::ffff:a00:1`) is its IPv4
+/// and is a valid literal as Java's `InetAddress` reads it, which is more lenient than
+/// the RFCs about leading zeros; an IPv4-mapped IPv6 address (`::ffff:a00:1`) is its IPv4
 /// address.
 pub(crate) fn parse_ip(text: &str) -> Option<IpAddr> {
     if !looks_like_ip(text) {
         return None;
     }
-    match text.parse().ok()? {
-        IpAddr::V6(v6) => Some(v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4)),
-        v4 => Some(v4),
+    let text = text.as_bytes();
+    if text.contains(&b'.') {
+        return parse_v4(text).map(IpAddr::V4);
+    }
+    let v6 = Ipv6Addr::from(parse_v6(text)?);
+    Some(v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4))
+}
+
+/// Four runs of decimal digits (the shape is checked): at most 15 characters in all and
+/// each run at most 255, leading zeros allowed and read as decimal (`010.0.0.1` is
+/// 10.0.0.1), as Java reads an IPv4 literal.
+fn parse_v4(text: &[u8]) -> Option<Ipv4Addr> {
+    if text.len() > 15 {
+        return None;
+    }
+    let mut octets = [0u8; 4];
+    for (octet, run) in octets.iter_mut().zip(text.split(|&c| c == b'.')) {
+        let value = run.iter().fold(0u32, |v, &d| v * 10 + u32::from(d - b'0'));
+        *octet = u8::try_from(value).ok()?;
+    }
+    Some(Ipv4Addr::from(octets))
+}
+
+/// Hex digits and colons (the shape is checked) as Java reads an IPv6 literal: groups of
+/// any length whose value fits 16 bits (`00001::1` is `1::1`), one `::` at most, eight
+/// groups without it and at most seven with it, no single colon at either end.
+fn parse_v6(text: &[u8]) -> Option<[u16; 8]> {
+    let mut head = [0u16; 8];
+    let (mut groups, mut gap) = (0usize, None);
+    let mut i = 0;
+    if text.first() == Some(&b':') {
+        if text.get(1) != Some(&b':') {
+            return None;
+        }
+        gap = Some(0);
+        i = 2;
+    }
+    while i < text.len() {
+        // One group, then a colon, a `::` or the end.
+        let start = i;
+        let mut value = 0u32;
+        while let Some(d) = text.get(i).and_then(|&c| char::from(c).to_digit(16)) {
+            value = (value << 4) | d;
+            if value > 0xffff {
+                return None;
+            }
+            i += 1;
+        }
+        if i == start || groups == 8 {
+            return None;
+        }
+        head[groups] = value as u16;
+        groups += 1;
+        match (text.get(i), text.get(i + 1)) {
+            (None, _) => break,
+            (Some(b':'), Some(b':')) => {
+                if gap.is_some() {
+                    return None;
+                }
+                gap = Some(groups);
+                i += 2;
+            }
+            (Some(b':'), Some(_)) => i += 1,
+            _ => return None,
+        }
+    }
+    match gap {
+        None if groups == 8 => Some(head),
+        Some(at) if groups < 8 => {
+            let mut out = [0u16; 8];
+            out[..at].copy_from_slice(&head[..at]);
+            let tail = groups - at;
+            out[8 - tail..].copy_from_slice(&head[at..groups]);
+            Some(out)
+        }
+        _ => None,
     }
 }
 
@@ -180,6 +254,24 @@ mod tests {
             "Malformed CIDR, mask bits must not be negative"
         );
         assert!(Cidr::parse("::/0").is_ok());
+    }
+
+    /// Every literal in the data file reads as aws/event-ruler reads it (leading zeros,
+    /// group lengths, `::`, IPv4-mapped addresses, lengths past 15 characters).
+    #[test]
+    fn literals_read_as_event_ruler_reads_them() {
+        let data = include_str!("../tests/data/ip-literals.tsv");
+        let mut cases = 0;
+        for line in data.lines().filter(|l| !l.starts_with('#')) {
+            let (text, want) = line.split_once('\t').expect("text<TAB>verdict");
+            let got = parse_ip(text).map_or("-".to_string(), |ip| match ip {
+                IpAddr::V4(a) => format!("{:08x}", u32::from(a)),
+                IpAddr::V6(a) => format!("{:032x}", u128::from(a)),
+            });
+            assert_eq!(got, want, "{text:?}");
+            cases += 1;
+        }
+        assert!(cases > 600);
     }
 
     /// The edges of EventBridge's reading (checked against aws/event-ruler).
