@@ -268,6 +268,7 @@ impl Pattern {
         let mut p = Parser { limits, tests: 0 };
         let rules = p.object(entries, "", 0, vec![Vec::new()], false)?;
         let branches: Vec<Branch> = rules.into_iter().map(|fields| Branch { fields }).collect();
+        check_empty_anything_but(&branches)?;
         check_wildcard_complexity(&branches)?;
         Ok(Pattern { branches })
     }
@@ -527,6 +528,26 @@ fn has_wildcards(field: &Field) -> bool {
             Test::Wildcard(_) | Test::AnythingBut(AnythingBut::Wildcard(_))
         )
     })
+}
+
+/// Rejects an `anything-but` whose object form has an empty list
+/// (`{"anything-but": {"prefix": []}}`). aws/event-ruler reads it but cannot add the rule
+/// it makes (its machine gets no state for an empty set), so EventBridge never matches
+/// with it. The words are event-ruler's for an empty array of values.
+fn check_empty_anything_but(branches: &[Branch]) -> Result<(), Error> {
+    for field in branches.iter().flat_map(|b| &b.fields) {
+        let empty = field.tests.iter().any(|t| match t {
+            Test::AnythingBut(
+                AnythingBut::Prefix(l) | AnythingBut::Suffix(l) | AnythingBut::EqualsIgnoreCase(l),
+            ) => l.is_empty(),
+            Test::AnythingBut(AnythingBut::Wildcard(l)) => l.is_empty(),
+            _ => false,
+        });
+        if empty {
+            return Err(err("Empty arrays are not allowed", &field.path));
+        }
+    }
+    Ok(())
 }
 
 /// Rejects a pattern whose wildcards are more complex than EventBridge allows.
@@ -1047,7 +1068,19 @@ mod tests {
             reason(r#"{"f":[{"wildcard":"*:*:*"},{"wildcard":"*:*:*:*"}]}"#),
             crate::wildcard::TOO_COMPLEX
         );
-        assert!(Pattern::parse(br#"{"a":[{"anything-but":{"prefix":[]}}]}"#).is_ok());
+        for op in ["prefix", "suffix", "equals-ignore-case", "wildcard"] {
+            let p = format!(r#"{{"a":{{"b":[{{"anything-but":{{"{op}":[]}}}}]}}}}"#);
+            let e = Pattern::parse(p.as_bytes()).expect_err(&p);
+            assert_eq!(
+                (e.reason.as_str(), e.location.as_str()),
+                ("Empty arrays are not allowed", "a.b"),
+                "{p}"
+            );
+        }
+        assert!(
+            Pattern::parse(br#"{"a":[{"anything-but":{"prefix":[]}}],"a":["x"]}"#).is_ok(),
+            "a later field of the same path replaces the empty one"
+        );
         assert!(
             Pattern::parse(br#"{"a":[1]}}"#).is_ok(),
             "text after the pattern is ignored, as by EventBridge"
