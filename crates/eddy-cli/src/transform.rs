@@ -75,7 +75,10 @@ pub fn transform(args: TransformArgs) -> anyhow::Result<Exit> {
         Ok(text) => {
             let mut out = std::io::stdout().lock();
             out.write_all(text.as_bytes())?;
-            out.write_all(b"\n")?;
+            // One line at least; a template's own trailing newline is not doubled.
+            if !text.ends_with('\n') {
+                out.write_all(b"\n")?;
+            }
             Ok(Exit::Ok)
         }
         Err(e) => {

@@ -226,7 +226,7 @@ fn target_documents() {
         r#"{"InputPathsMap": {"s": "$.source"}, "InputTemplate": "{\"s\": <s>}"}"#,
     ))
     .unwrap();
-    assert_eq!(t.apply(&sample_event(), &ctx()).unwrap(), r#"{"s":"s"}"#);
+    assert_eq!(t.apply(&sample_event(), &ctx()).unwrap(), r#"{"s": "s"}"#);
     for (bad, field) in [
         (r#"{"InputPath": 1}"#, "InputPath"),
         (r#"{"InputTransformer": "x"}"#, "InputTransformer"),

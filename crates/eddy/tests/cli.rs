@@ -182,7 +182,7 @@ fn transform_prints_the_target_input() {
         "InputTemplate":"{\"state\": <s>, \"n\": <n>, \"text\": \"<s> by <aws.events.rule-name> at <aws.events.event.ingestion-time>\"}"}}"#;
     assert_eq!(
         run(template),
-        (Some(0), "{\"state\":\"running\",\"n\":3.0,\"text\":\"running by r1 at 2026-11-23T10:00:01Z\"}\n".into(), String::new())
+        (Some(0), "{\"state\": \"running\", \"n\": 3.0, \"text\": \"running by r1 at 2026-11-23T10:00:01Z\"}\n".into(), String::new())
     );
     assert_eq!(
         run(r#"{"InputPath":"$.detail"}"#).1,

@@ -10,11 +10,13 @@
 //!   placeholder outside a JSON string becomes the value as JSON (strings get quotes); inside
 //!   a string it becomes the value's text, *unescaped* ("EventBridge doesn't escape values
 //!   extracted by Input Path"), and an object or array keeps its JSON text. If the result is
-//!   not JSON, EventBridge silently delivers nothing: [`ApplyError::NotJson`]. Delivered
-//!   JSON is minified; numbers keep their spelling and objects their key order.
+//!   not JSON, EventBridge silently delivers nothing: [`ApplyError::NotJson`]. Otherwise
+//!   the text is delivered as produced, with the template's spacing and any trailing
+//!   newline; values inserted keep their spelling (numbers) and key order (objects).
 //! - Any other template is a string template, delivered as produced, unchecked: values are
 //!   inserted as text, and objects and arrays lose their internal quotes
-//!   (`{acc_id:0a787ecb-4015,sf_id:baz}`, `[ACTIVE,INACTIVE]`).
+//!   (`{acc_id:0a787ecb-4015,sf_id:baz}`, `[ACTIVE,INACTIVE]`), except
+//!   `<aws.events.event>` and `<aws.events.event.json>`, which stay JSON.
 //! - A path that matches nothing gives an empty string (`""` where a JSON value is
 //!   expected). An `InputPath` that matches nothing delivers nothing.
 //! - Paths are the JSONPath subset EventBridge documents: `$`, `.name` (letters, digits,
@@ -27,7 +29,7 @@ mod template;
 mod tests;
 
 use crate::json::{self, write_string, Value};
-use path::{compile_path, JsonPath, Resolved};
+use path::{compile_path, JsonPath, Notation, Resolved};
 use template::{
     envelope_of, render, tokens, write_json_array, Item, Mode, Piece, Predefined, Token, Var,
 };
@@ -214,7 +216,7 @@ impl Transform {
         check_max("inputPath", path, MAX_PATH_LEN)?;
         Ok(Transform::InputPath(InputPath {
             text: path.to_owned(),
-            path: compile_path(path)?,
+            path: compile_path(path, Notation::DotOrBracket)?,
         }))
     }
 
@@ -344,7 +346,7 @@ impl Template {
     fn compile(paths: Vec<(String, String)>, text: &str) -> Result<Template, Error> {
         let compiled = paths
             .iter()
-            .map(|(_, p)| compile_path(p))
+            .map(|(_, p)| compile_path(p, Notation::Dot))
             .collect::<Result<Vec<_>, _>>()?;
         let json = matches!(text.trim_start().as_bytes().first(), Some(b'{' | b'['));
         let mut pieces = Vec::new();
@@ -444,7 +446,16 @@ impl Template {
                     envelope.as_ref().map_or(Item::Missing, Item::Value)
                 }
             };
-            render(&item, self.mode(in_string), &mut out);
+            let mode = match (var, self.mode(in_string)) {
+                // The whole event stays JSON in a string template too: "its contents are
+                // not escaped", and `<aws.events.event>` plus a newline is how users
+                // deliver one JSON line per event (to Firehose, say).
+                (Var::Predefined(Predefined::Event | Predefined::EventJson), Mode::Text) => {
+                    Mode::InString
+                }
+                (_, mode) => mode,
+            };
+            render(&item, mode, &mut out);
             if out.len() > MAX_OUTPUT_LEN {
                 return Err(ApplyError::TooLarge {
                     limit: MAX_OUTPUT_LEN,
@@ -454,8 +465,10 @@ impl Template {
         if !self.json {
             return Ok(out);
         }
-        let value = json::parse(out.as_bytes()).map_err(ApplyError::NotJson)?;
-        Ok(value.to_json())
+        // Checked, then delivered as produced: the template's spacing and a trailing
+        // newline (one JSON line per event) are kept.
+        json::parse(out.as_bytes()).map_err(ApplyError::NotJson)?;
+        Ok(out)
     }
 
     fn mode(&self, in_string: bool) -> Mode {

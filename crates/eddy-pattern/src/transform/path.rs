@@ -23,14 +23,25 @@ pub(super) enum Resolved<'a> {
     Many(Vec<&'a Value>),
 }
 
-pub(super) fn compile_path(text: &str) -> Result<JsonPath, Error> {
-    parse_path(text).ok_or_else(|| Error::InvalidPath {
+/// Which spellings of a key a path may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Notation {
+    /// `.key` only (`InputPathsMap`: "You must use JSON dot notation, not bracket
+    /// notation").
+    Dot,
+    /// `.key`, `['key']` or `["key"]` (`InputPath`: "You may use JSON dot notation or
+    /// bracket notation").
+    DotOrBracket,
+}
+
+pub(super) fn compile_path(text: &str, notation: Notation) -> Result<JsonPath, Error> {
+    parse_path(text, notation).ok_or_else(|| Error::InvalidPath {
         target: None,
         path: text.to_owned(),
     })
 }
 
-pub(super) fn parse_path(text: &str) -> Option<JsonPath> {
+pub(super) fn parse_path(text: &str, notation: Notation) -> Option<JsonPath> {
     let mut rest = text.strip_prefix('$')?;
     let mut steps = Vec::new();
     while !rest.is_empty() {
@@ -48,6 +59,15 @@ pub(super) fn parse_path(text: &str) -> Option<JsonPath> {
             steps.push(Step::Key(name.to_owned()));
             rest = after;
         } else if let Some(after) = rest.strip_prefix('[') {
+            if let Some(quote) = after.chars().next().filter(|c| matches!(c, '\'' | '"')) {
+                if notation == Notation::Dot {
+                    return None;
+                }
+                let (key, after) = quoted_key(&after[1..], quote)?;
+                steps.push(Step::Key(key));
+                rest = after.strip_prefix(']')?;
+                continue;
+            }
             let (inside, after) = after.split_once(']')?;
             if inside == "*" {
                 steps.push(Step::Wildcard);
@@ -63,6 +83,22 @@ pub(super) fn parse_path(text: &str) -> Option<JsonPath> {
     }
     let definite = !steps.contains(&Step::Wildcard);
     Some(JsonPath { steps, definite })
+}
+
+/// A bracketed key's text up to its closing `quote` (a backslash takes the next character
+/// as it is, so `\'` is a quote in the key), and the text after that quote. The key may
+/// hold any other character, dots and brackets included; it must not be empty.
+fn quoted_key(text: &str, quote: char) -> Option<(String, &str)> {
+    let mut key = String::new();
+    let mut chars = text.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' => key.push(chars.next()?.1),
+            c if c == quote => return (!key.is_empty()).then(|| (key, &text[i + 1..])),
+            c => key.push(c),
+        }
+    }
+    None
 }
 
 impl JsonPath {

@@ -54,8 +54,8 @@ fn path_grammar() {
         assert!(Transform::input_path(ok).is_ok(), "{ok}");
     }
     for bad in [
-        "", "detail", "$.", "$..x", "$['a']", "$.a[-1]", "$.a b", "$[", "$.a[]", "$.*x", "$.a[0",
-        "$ ", "$.a.[0]",
+        "", "detail", "$.", "$..x", "$.a[-1]", "$.a b", "$[", "$.a[]", "$.*x", "$.a[0", "$ ",
+        "$.a.[0]", "$['']", "$['a'", "$['a]", "$['a\"]", "$[a]", "$['a']x", "$['a\\']",
     ] {
         let err = Transform::input_path(bad).unwrap_err();
         assert_eq!(err.to_string(), "InputPath is invalid.", "{bad}");
@@ -65,6 +65,37 @@ fn path_grammar() {
         Transform::input_path(&long),
         Err(Error::Constraint { .. })
     ));
+}
+
+/// `InputPath` may use bracket notation (the `Target.InputPath` API reference: "You may
+/// use JSON dot notation or bracket notation"); `InputPathsMap` may not ("You must use
+/// JSON dot notation, not bracket notation").
+#[test]
+fn bracket_notation_in_input_path_only() {
+    assert_eq!(path("$['detail']['obj']").unwrap(), r#"{"k":"v"}"#);
+    assert_eq!(path(r#"$["detail"].obj["k"]"#).unwrap(), r#""v""#);
+    assert_eq!(path("$.detail['a/b']").unwrap(), r#""slash""#);
+    assert_eq!(path("$['detail-type']").unwrap(), r#""t""#);
+    assert_eq!(path("$['detail']['items'][1]['id']").unwrap(), "2");
+    assert_eq!(path("$['resources'][*]").unwrap(), r#"["a","b"]"#);
+    let with = |key: &str| {
+        let event = json::parse(format!(r#"{{"detail":{{{key}:1}}}}"#).as_bytes()).unwrap();
+        Transform::input_path(&format!("$.detail[{}]", key.replace('"', "'")))
+            .map(|t| t.apply(&event, &ctx()))
+    };
+    assert_eq!(
+        with(r#""a.b""#).unwrap().unwrap(),
+        "1",
+        "a dot inside the brackets"
+    );
+    assert_eq!(with(r#""a b]""#).unwrap().unwrap(), "1");
+    let event = json::parse(br#"{"it's":1}"#).unwrap();
+    let t = Transform::input_path(r"$['it\'s']").unwrap();
+    assert_eq!(t.apply(&event, &ctx()).unwrap(), "1", "an escaped quote");
+    for quoted in ["$['detail']", r#"$.detail["n"]"#] {
+        let err = tpl(&[("v", quoted)], "<v>").unwrap_err();
+        assert_eq!(err.to_string(), "InputPath is invalid.", "{quoted}");
+    }
 }
 
 #[test]
@@ -101,11 +132,11 @@ fn scalars_in_each_position() {
     );
     assert_eq!(
         run(&paths, r#"{"a": <n>, "b": <ok>, "c": <nul>, "d": <gone>}"#).unwrap(),
-        r#"{"a":3.0e2,"b":false,"c":null,"d":""}"#
+        r#"{"a": 3.0e2, "b": false, "c": null, "d": ""}"#
     );
     assert_eq!(
         run(&paths, r#"{"s": "<n>/<ok>/<nul>/<gone>"}"#).unwrap(),
-        r#"{"s":"3.0e2/false/null/"}"#
+        r#"{"s": "3.0e2/false/null/"}"#
     );
     // Unquoted string templates are allowed and delivered as written.
     assert_eq!(run(&paths, "n is <n>").unwrap(), "n is 3.0e2");
@@ -116,7 +147,7 @@ fn strings_are_escaped_as_values_but_not_inside_strings() {
     let paths = [("q", "$.detail.q")];
     assert_eq!(
         run(&paths, r#"{"q": <q>}"#).unwrap(),
-        r#"{"q":"say \"hi\""}"#
+        r#"{"q": "say \"hi\""}"#
     );
     // "EventBridge doesn't escape values extracted by Input Path".
     assert!(matches!(
@@ -131,7 +162,7 @@ fn wildcard_results_are_arrays() {
     let paths = [("ids", "$.detail.items[*].id")];
     assert_eq!(
         run(&paths, r#"{"ids": <ids>}"#).unwrap(),
-        r#"{"ids":[1,2]}"#
+        r#"{"ids": [1,2]}"#
     );
     assert_eq!(run(&paths, r#""<ids>""#).unwrap(), r#""[1,2]""#);
 }
@@ -141,7 +172,7 @@ fn array_templates_are_json() {
     let paths = [("r", "$.resources")];
     let t = tpl(&paths, " [<r>, 1] ").unwrap();
     assert!(matches!(&t, Transform::Template(t) if t.is_json()));
-    assert_eq!(t.apply(&event(), &ctx()).unwrap(), r#"[["a","b"],1]"#);
+    assert_eq!(t.apply(&event(), &ctx()).unwrap(), r#" [["a","b"], 1] "#);
 }
 
 #[test]
@@ -153,11 +184,37 @@ fn predefined_placeholders() {
     .unwrap();
     assert_eq!(
         out,
-        r#"{"arn":"arn:aws:events:r:1:rule/x","at":"2024-01-01T00:00:01Z","e":{"id":"e1","account":"1","detailType":"t","time":"2024-01-01T00:00:00Z","source":"s","region":"r","resources":["a","b"],"version":"0"}}"#
+        r#"{"arn": "arn:aws:events:r:1:rule/x", "at": "2024-01-01T00:00:01Z", "e": {"id":"e1","account":"1","detailType":"t","time":"2024-01-01T00:00:00Z","source":"s","region":"r","resources":["a","b"],"version":"0"}}"#
     );
+    // In a string template the whole event stays JSON (its quotes kept), so that
+    // `<aws.events.event>` and a newline deliver one JSON line per event.
     assert_eq!(
-        run(&[], r#""<aws.events.rule-name>: <aws.events.event>""#).unwrap(),
-        r#""x: {id:e1,account:1,detailType:t,time:2024-01-01T00:00:00Z,source:s,region:r,resources:[a,b],version:0}""#
+        run(&[], "<aws.events.event>\n").unwrap(),
+        "{\"id\":\"e1\",\"account\":\"1\",\"detailType\":\"t\",\"time\":\"2024-01-01T00:00:00Z\",\"source\":\"s\",\"region\":\"r\",\"resources\":[\"a\",\"b\"],\"version\":\"0\"}\n"
+    );
+    let line = run(&[], "<aws.events.event.json>\n").unwrap();
+    assert!(
+        line.ends_with("}}\n") && line.contains(r#""detail":{"n":3.0e2,"#),
+        "{line}"
+    );
+    // InputPathsMap values still lose their quotes there.
+    assert_eq!(
+        run(&[("o", "$.detail.obj")], r#""<aws.events.rule-name>: <o>""#).unwrap(),
+        r#""x: {k:v}""#
+    );
+}
+
+/// A JSON template is checked, then delivered as produced: its spacing and a trailing
+/// newline are kept (aws/aws-cdk#15512: `{ "event": <detail> }` and a newline give
+/// one JSON line per event).
+#[test]
+fn json_templates_keep_their_text() {
+    let out = run(&[("o", "$.detail.obj")], "{ \"event\": <o> }\n").unwrap();
+    assert_eq!(out, "{ \"event\": {\"k\":\"v\"} }\n");
+    let pretty = "{\n  \"a\": <o>,\n  \"b\": [ 1, 2 ]\n}";
+    assert_eq!(
+        run(&[("o", "$.detail.obj")], pretty).unwrap(),
+        "{\n  \"a\": {\"k\":\"v\"},\n  \"b\": [ 1, 2 ]\n}"
     );
 }
 
