@@ -83,6 +83,26 @@ def test_input_transformer_output(events, sqs):
     assert body == {"order": "o-9", "amount": 12.5, "rule": "t"}
 
 
+def test_input_transformer_json_lines(events, sqs):
+    # The recipe for one JSON line per event (Firehose to S3): the whole event, or a JSON
+    # template, followed by a newline; the newline and the template's spacing are kept.
+    url, arn = queue(sqs, "lines")
+    events.put_rule(Name="lines", EventPattern=json.dumps({"source": ["shop"]}))
+    events.put_targets(
+        Rule="lines",
+        Targets=[
+            {"Id": "whole", "Arn": arn, "InputTransformer": {"InputPathsMap": {}, "InputTemplate": "<aws.events.event.json>\n"}},
+            {"Id": "part", "Arn": arn, "InputTransformer": {"InputPathsMap": {"d": "$.detail"}, "InputTemplate": '{ "event": <d> }\n'}},
+            {"Id": "path", "Arn": arn, "InputPath": "$['detail']['id']"},
+        ],
+    )
+    events.put_events(Entries=[entry({"id": "o-7"})])
+    bodies = sorted(m["Body"] for m in receive_all(sqs, url, 3))
+    assert bodies[0] == '"o-7"'
+    assert bodies[1] == '{ "event": {"id":"o-7"} }\n'
+    assert bodies[2].endswith("\n") and json.loads(bodies[2])["detail"] == {"id": "o-7"}
+
+
 def test_custom_bus_and_bus_target(events, sqs):
     events.create_event_bus(Name="orders")
     url, arn = queue(sqs, "from-orders-bus")
@@ -168,6 +188,17 @@ def test_limits_and_errors(events):
     assert result["Entries"][1]["ErrorCode"] == "InvalidArgument"
     with pytest.raises(events.exceptions.ResourceAlreadyExistsException):
         events.create_event_bus(Name="default")
+    # The API model bounds an event pattern at 4,096 characters.
+    long = json.dumps({"source": ["x" * 4090]})
+    for call in (
+        lambda: events.put_rule(Name="long", EventPattern=long),
+        lambda: events.test_event_pattern(EventPattern=long, Event="{}"),
+    ):
+        with pytest.raises(ClientError) as e:
+            call()
+        assert e.value.response["Error"]["Code"] == "ValidationException"
+        assert "Member must have length less than or equal to 4096" in e.value.response["Error"]["Message"]
+    events.put_rule(Name="long", EventPattern=json.dumps({"source": ["x" * 4000]}))
 
 
 def test_test_event_pattern(events):

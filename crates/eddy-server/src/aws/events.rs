@@ -52,6 +52,21 @@ pub(crate) fn required<'a>(value: &'a Option<String>, member: &str) -> Result<&'
     })
 }
 
+/// The API model's bound on an `EventPattern` (PutRule, TestEventPattern): 4,096
+/// characters, counted as AWS counts them (UTF-16 units). EventBridge's default quota for
+/// a rule is 2,048, raised on request up to this bound.
+const MAX_EVENT_PATTERN: usize = 4096;
+
+fn check_pattern_length(pattern: Option<&str>) -> Result<(), AwsError> {
+    match pattern {
+        Some(p) if p.encode_utf16().count() > MAX_EVENT_PATTERN => Err(AwsError::new(
+            "ValidationException",
+            format!("1 validation error detected: Value '{p}' at 'eventPattern' failed to satisfy constraint: Member must have length less than or equal to {MAX_EVENT_PATTERN}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 async fn run(engine: &Engine, operation: &str, body: &[u8]) -> Result<Value, AwsError> {
     match operation {
         "PutEvents" => put_events(engine, decode(body, serialization)?).await,
@@ -88,6 +103,7 @@ async fn run(engine: &Engine, operation: &str, body: &[u8]) -> Result<Value, Aws
         }
         "PutRule" => {
             let req: PutRuleRequest = decode(body, serialization)?;
+            check_pattern_length(req.event_pattern.as_deref())?;
             let state = match req.state.as_deref() {
                 None => None,
                 Some("ENABLED") => Some(RuleState::Enabled),
@@ -218,6 +234,7 @@ async fn run(engine: &Engine, operation: &str, body: &[u8]) -> Result<Value, Aws
         }
         "TestEventPattern" => {
             let req: TestEventPattern = decode(body, serialization)?;
+            check_pattern_length(req.event_pattern.as_deref())?;
             let result = engine
                 .test_event_pattern(
                     required(&req.event_pattern, "eventPattern")?,
