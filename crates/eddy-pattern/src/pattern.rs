@@ -267,8 +267,8 @@ impl Pattern {
         };
         let mut p = Parser { limits, tests: 0 };
         let rules = p.object(entries, "", 0, vec![Vec::new()], false)?;
-        let branches: Vec<Branch> = rules.into_iter().map(|fields| Branch { fields }).collect();
-        check_empty_anything_but(&branches)?;
+        let mut branches: Vec<Branch> = rules.into_iter().map(|fields| Branch { fields }).collect();
+        drop_empty_anything_but(&mut branches)?;
         check_wildcard_complexity(&branches)?;
         Ok(Pattern { branches })
     }
@@ -530,22 +530,26 @@ fn has_wildcards(field: &Field) -> bool {
     })
 }
 
-/// Rejects an `anything-but` whose object form has an empty list
-/// (`{"anything-but": {"prefix": []}}`). aws/event-ruler reads it but cannot add the rule
-/// it makes (its machine gets no state for an empty set), so EventBridge never matches
-/// with it. The words are event-ruler's for an empty array of values.
-fn check_empty_anything_but(branches: &[Branch]) -> Result<(), Error> {
-    for field in branches.iter().flat_map(|b| &b.fields) {
-        let empty = field.tests.iter().any(|t| match t {
+/// An `anything-but` whose object form has an empty list (`{"anything-but": {"prefix":
+/// []}}`) excludes nothing, yet aws/event-ruler gives it no match at all: beside other
+/// values of the field it is dropped, and alone it cannot be added (event-ruler's machine
+/// gets no state for it), so the pattern is refused, in event-ruler's words for an empty
+/// array of values.
+fn drop_empty_anything_but(branches: &mut [Branch]) -> Result<(), Error> {
+    fn empty(test: &Test) -> bool {
+        match test {
             Test::AnythingBut(
                 AnythingBut::Prefix(l) | AnythingBut::Suffix(l) | AnythingBut::EqualsIgnoreCase(l),
             ) => l.is_empty(),
             Test::AnythingBut(AnythingBut::Wildcard(l)) => l.is_empty(),
             _ => false,
-        });
-        if empty {
+        }
+    }
+    for field in branches.iter_mut().flat_map(|b| &mut b.fields) {
+        if field.tests.iter().all(empty) {
             return Err(err("Empty arrays are not allowed", &field.path));
         }
+        field.tests.retain(|t| !empty(t));
     }
     Ok(())
 }
@@ -1080,6 +1084,12 @@ mod tests {
         assert!(
             Pattern::parse(br#"{"a":[{"anything-but":{"prefix":[]}}],"a":["x"]}"#).is_ok(),
             "a later field of the same path replaces the empty one"
+        );
+        let p = Pattern::parse(br#"{"a":["x",{"anything-but":{"suffix":[]}}]}"#).unwrap();
+        assert_eq!(
+            p.branches[0].fields[0].tests.len(),
+            1,
+            "beside other values the empty one is dropped: it matches nothing"
         );
         assert!(
             Pattern::parse(br#"{"a":[1]}}"#).is_ok(),

@@ -33,6 +33,18 @@ fn verdict_reference(pattern: &[u8], event: &[u8]) -> String {
     }
 }
 
+/// Runs one case through both matchers; a disagreement with `expect` is a failure.
+fn check(name: &str, expect: &str, pattern: &[u8], event: &[u8], failures: &mut Vec<String>) {
+    for (how, got) in [
+        ("compiled", verdict_compiled(pattern, event)),
+        ("reference", verdict_reference(pattern, event)),
+    ] {
+        if !got.starts_with(expect) || (expect == "match" && got != "match") {
+            failures.push(format!("{name} [{how}]: expected {expect}, got {got}"));
+        }
+    }
+}
+
 #[test]
 fn aws_pattern_cases() {
     let mut failures = Vec::new();
@@ -43,14 +55,28 @@ fn aws_pattern_cases() {
         let pattern = document(case.get("pattern").expect("pattern"));
         let event = document(case.get("event").expect("event"));
         count += 1;
-        for (how, got) in [
-            ("compiled", verdict_compiled(&pattern, &event)),
-            ("reference", verdict_reference(&pattern, &event)),
-        ] {
-            if !got.starts_with(&expect) || (expect == "match" && got != "match") {
-                failures.push(format!("{name} [{how}]: expected {expect}, got {got}"));
-            }
-        }
+        check(&name, &expect, &pattern, &event, &mut failures);
     }
     eddy_test_support::assert_cases_pass(count, 190, &failures);
+}
+
+/// Where aws/event-ruler (built from source, 2026-12-04) answers otherwise because of a bug
+/// of its own, Eddy answers as the EventBridge documentation describes the operators; and
+/// where event-ruler's answer is the documented one, Eddy gives it too. Each case in
+/// `tests/data/event-ruler-differences.jsonl` records both verdicts and why.
+#[test]
+fn event_ruler_differences() {
+    let data = include_str!("data/event-ruler-differences.jsonl");
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for line in data.lines().filter(|l| !l.trim().is_empty()) {
+        let case = json::parse(line.as_bytes()).expect("a JSON case");
+        let name = string_field(&case, "name");
+        let expect = string_field(&case, "expect");
+        let pattern = document(case.get("pattern").expect("pattern"));
+        let event = document(case.get("event").expect("event"));
+        count += 1;
+        check(&name, &expect, &pattern, &event, &mut failures);
+    }
+    eddy_test_support::assert_cases_pass(count, 17, &failures);
 }
