@@ -22,10 +22,8 @@ impl Cidr {
         let [addr, bits] = parts[..] else {
             return Err("Malformed CIDR, one '/' required".into());
         };
-        // A 32-bit integer, as EventBridge reads it.
-        let bits: i32 = bits
-            .parse()
-            .map_err(|_| "Malformed CIDR, mask bits must be an integer".to_string())?;
+        let bits = java_parse_int(bits)
+            .ok_or_else(|| "Malformed CIDR, mask bits must be an integer".to_string())?;
         if bits < 0 {
             return Err("Malformed CIDR, mask bits must not be negative".into());
         }
@@ -75,6 +73,52 @@ impl Cidr {
             _ => false,
         }
     }
+}
+
+/// A 32-bit integer as EventBridge (Java's `Integer.parseInt`) reads one: an optional `+`
+/// or `-`, then one or more decimal digits of any script (`٨`, `２４`), in range.
+fn java_parse_int(text: &str) -> Option<i32> {
+    let (negative, digits) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut value: i64 = 0;
+    for c in digits.chars() {
+        value = value * 10 + i64::from(decimal_digit(c)?);
+        if value > i64::from(i32::MAX) + 1 {
+            return None;
+        }
+    }
+    i32::try_from(if negative { -value } else { value }).ok()
+}
+
+/// The first code point of each run of ten Unicode decimal digits (category Nd) in the
+/// Basic Multilingual Plane that Java 17 knows, from `0` to `9` in each script. Java reads
+/// text in UTF-16 units, so digits beyond the plane (two units each) are not digits to it.
+const DIGIT_ZEROS: [u32; 37] = [
+    0x30, 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66,
+    0xDE6, 0xE50, 0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90,
+    0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10,
+];
+
+/// The value of a decimal digit of any script, as Java's `Character.digit(c, 10)`.
+fn decimal_digit(c: char) -> Option<u32> {
+    if let Some(d) = c.to_digit(10) {
+        return Some(d);
+    }
+    let c = u32::from(c);
+    if c > 0xFFFF {
+        return None;
+    }
+    let i = DIGIT_ZEROS
+        .partition_point(|&zero| zero <= c)
+        .checked_sub(1)?;
+    let d = c - DIGIT_ZEROS[i];
+    (d < 10).then_some(d)
 }
 
 /// Whether `text` has a shape EventBridge reads as an IP address: four dot-separated runs
@@ -254,6 +298,39 @@ mod tests {
             "Malformed CIDR, mask bits must not be negative"
         );
         assert!(Cidr::parse("::/0").is_ok());
+        // The mask as Java's Integer.parseInt reads it: a sign, leading zeros, and decimal
+        // digits of any script.
+        for (mask, bits) in [
+            ("+8", 8),
+            ("0008", 8),
+            ("-0", 0),
+            ("\u{668}", 8),
+            ("\u{ff12}\u{ff14}", 24),
+            ("1\u{a9d2}", 12),
+        ] {
+            let c = Cidr::parse(&format!("10.0.0.0/{mask}")).expect(mask);
+            assert_eq!(c.bits, bits, "{mask}");
+        }
+        for mask in [
+            "+",
+            "-",
+            "8a",
+            "\u{b2}",
+            "\u{2167}",
+            "\u{1d7ce}\u{1d7ce}x",
+            "2147483648",
+            "1\u{1d7d0}",
+        ] {
+            assert_eq!(
+                Cidr::parse(&format!("10.0.0.0/{mask}")).unwrap_err(),
+                "Malformed CIDR, mask bits must be an integer",
+                "{mask}"
+            );
+        }
+        assert_eq!(
+            Cidr::parse("10.0.0.0/-2147483648").unwrap_err(),
+            "Malformed CIDR, mask bits must not be negative"
+        );
     }
 
     /// Every literal in the data file reads as aws/event-ruler reads it (leading zeros,
