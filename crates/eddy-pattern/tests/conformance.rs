@@ -1,5 +1,7 @@
 //! The AWS-validated pattern cases in `shared/conformance/eventbridge-patterns/cases.jsonl`,
-//! run through the compiled matcher and the reference matcher; every failing case is named.
+//! and the cases where aws/event-ruler's answer is a bug of its own
+//! (`tests/data/event-ruler-differences.jsonl`), run through the compiled matcher and the
+//! reference matcher; every failing case is named.
 
 use eddy_pattern::json;
 use eddy_pattern::{reference, Matcher, Pattern};
