@@ -446,16 +446,7 @@ impl Template {
                     envelope.as_ref().map_or(Item::Missing, Item::Value)
                 }
             };
-            let mode = match (var, self.mode(in_string)) {
-                // The whole event stays JSON in a string template too: "its contents are
-                // not escaped", and `<aws.events.event>` plus a newline is how users
-                // deliver one JSON line per event (to Firehose, say).
-                (Var::Predefined(Predefined::Event | Predefined::EventJson), Mode::Text) => {
-                    Mode::InString
-                }
-                (_, mode) => mode,
-            };
-            render(&item, mode, &mut out);
+            render(&item, self.mode(var, in_string), &mut out);
             if out.len() > MAX_OUTPUT_LEN {
                 return Err(ApplyError::TooLarge {
                     limit: MAX_OUTPUT_LEN,
@@ -471,11 +462,18 @@ impl Template {
         Ok(out)
     }
 
-    fn mode(&self, in_string: bool) -> Mode {
-        match (self.json, in_string) {
-            (false, _) => Mode::Text,
-            (true, true) => Mode::InString,
-            (true, false) => Mode::JsonValue,
+    /// How a placeholder's value is written where it stands.
+    fn mode(&self, var: &Var, in_string: bool) -> Mode {
+        match (self.json, in_string, var) {
+            // The whole event stays JSON in a string template too: "its contents are not
+            // escaped", and `<aws.events.event>` plus a newline is how users deliver one
+            // JSON line per event (to Firehose, say).
+            (false, _, Var::Predefined(Predefined::Event | Predefined::EventJson)) => {
+                Mode::InString
+            }
+            (false, _, _) => Mode::Text,
+            (true, true, _) => Mode::InString,
+            (true, false, _) => Mode::JsonValue,
         }
     }
 }
