@@ -14,7 +14,8 @@
 //! each event (what any matcher pays), and `PROBE_FLOOR_KEY=STREET:CRANLEIGH` a search
 //! for one key's value with `memchr::memmem`; `PROBE_FULL` times `matches` (which reads
 //! every byte) instead of `matches_plain`; `PROBE_BATCH=8:0,64,128` also times matching
-//! in batches of 8 with bytes 0, 64 and 128 of the next batch read ahead.
+//! in batches of 8 with bytes 0, 64 and 128 of the next batch read ahead; `PROBE_PATTERN`
+//! one pattern of your own instead of the set's (whose name then only labels the output).
 
 #[path = "../benches/matching/data.rs"]
 #[allow(dead_code)]
@@ -48,7 +49,9 @@ fn main() {
     } else {
         events
     };
-    let rules = if set.starts_with("classic") {
+    let rules = if let Ok(pattern) = std::env::var("PROBE_PATTERN") {
+        vec![rules::Rule::same(pattern)]
+    } else if set.starts_with("classic") {
         let name = set.trim_start_matches("classic/");
         rules::CLASSIC
             .iter()

@@ -64,6 +64,48 @@ pub(crate) fn next_string_special(s: &[u8], mut i: usize) -> usize {
         .map_or(s.len(), |k| i + k)
 }
 
+/// For the first 32 bytes of `w`, a bit each: which are a `"` followed by one of
+/// `firsts`, and which are a brace or a backslash.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+pub(crate) fn seek_marks<const N: usize>(w: &[u8; 33], firsts: &[u8; N]) -> (u32, u32) {
+    use safe_arch::{bitand_m128i, bitor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i};
+    use safe_arch::{move_mask_i8_m128i, set_splat_i8_m128i};
+    let eq = |v, b: u8| cmp_eq_mask_i8_m128i(v, set_splat_i8_m128i(b as i8));
+    let half = |at: usize| {
+        let v = load_unaligned_m128i(w[at..at + 16].try_into().expect("16 bytes"));
+        let next = load_unaligned_m128i(w[at + 1..at + 17].try_into().expect("16 bytes"));
+        let first = firsts
+            .iter()
+            .map(|&f| eq(next, f))
+            .reduce(bitor_m128i)
+            .expect("one key at least");
+        let candidates = bitand_m128i(eq(v, b'"'), first);
+        let stops = bitor_m128i(bitor_m128i(eq(v, b'{'), eq(v, b'}')), eq(v, b'\\'));
+        (
+            move_mask_i8_m128i(candidates) as u32 & 0xFFFF,
+            move_mask_i8_m128i(stops) as u32 & 0xFFFF,
+        )
+    };
+    let (c0, s0) = half(0);
+    let (c1, s1) = half(16);
+    (c0 | c1 << 16, s0 | s1 << 16)
+}
+
+/// For the first 32 bytes of `w`, a bit each: which are a `"` followed by one of
+/// `firsts`, and which are a brace or a backslash.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+pub(crate) fn seek_marks<const N: usize>(w: &[u8; 33], firsts: &[u8; N]) -> (u32, u32) {
+    let mut out = (0, 0);
+    for k in 0..32 {
+        let (b, next) = (w[k], w[k + 1]);
+        out.0 |= u32::from(b == b'"' && firsts.contains(&next)) << k;
+        out.1 |= u32::from(matches!(b, b'{' | b'}' | b'\\')) << k;
+    }
+    out
+}
+
 /// The index of the lowest flagged byte of a non-zero mask.
 #[inline(always)]
 pub(crate) fn first(mask: u64) -> usize {

@@ -102,6 +102,29 @@ struct Node {
     /// keys of an event are named by no pattern and are turned away here.
     buckets: [u8; 16],
     path: Option<PathId>,
+    /// Whether the node has a few children (at most [`SEEK`]) whose keys are all
+    /// [`searchable`], so that [`Scanner::seek`] may find them in a plain event by
+    /// searching the text for `"key"`.
+    seek: bool,
+}
+
+/// Up to this many children a node is [sought](Scanner::seek) by searching the text.
+const SEEK: usize = 3;
+
+/// Entries skipped one by one before a child's key is [sought](Scanner::seek).
+const SEEK_AFTER: usize = 2;
+
+/// Whether `key`, written between quotes, can only be found in a JSON text as that key
+/// or an equal string: it is not empty and holds no byte that JSON writes escaped or
+/// that may follow a string's closing quote (space, `,`, `:`, `}`, `]`), so its opening
+/// quote cannot be another string's closing one and its closing quote is not escaped.
+fn searchable(key: &[u8]) -> bool {
+    !key.is_empty()
+        && key.iter().all(|&b| {
+            b > b' '
+                && b != 0x7F
+                && !matches!(b, b'"' | b'\\' | b',' | b':' | b'{' | b'}' | b'[' | b']')
+        })
 }
 
 /// See [`Node::buckets`].
@@ -246,6 +269,9 @@ impl Trie {
                         SHARED
                     };
                     self.replacement |= seg.contains('\u{FFFD}');
+                    parent.seek =
+                        parent.few.len() <= SEEK && parent.few.iter().all(|f| searchable(&f.key));
+
                     c
                 }
             };
@@ -405,6 +431,65 @@ fn next_structural(s: &[u8], from: usize) -> Option<usize> {
         .map(|k| i + k)
 }
 
+/// For [`Scanner::seek`]: the offset in `s` of the first `"key"` for a key of `few`
+/// (whose first bytes are `firsts`) that a `:` follows, after any space, if no brace or
+/// backslash comes before it.
+#[inline(always)]
+fn seek_among<const N: usize>(s: &[u8], few: &[Few], firsts: [u8; N]) -> Option<usize> {
+    let is_key = |at: usize| few.iter().any(|f| f.is_key_at(s, at));
+    let mut base = 0;
+    while let Some(window) = s.get(base..base + 33) {
+        let window: &[u8; 33] = window.try_into().expect("33 bytes");
+        let (mut candidates, stops) = crate::swar::seek_marks(window, &firsts);
+        while candidates != 0 {
+            let k = candidates.trailing_zeros();
+            if stops & ((1 << k) - 1) != 0 {
+                return None;
+            }
+            if is_key(base + k as usize) {
+                return Some(base + k as usize);
+            }
+            candidates &= candidates - 1;
+        }
+        if stops != 0 {
+            return None;
+        }
+        base += 32;
+    }
+    // The last bytes (an event ends in a bracket, so this is rarely reached).
+    for (at, &b) in s.iter().enumerate().skip(base) {
+        match b {
+            b'{' | b'}' | b'\\' => return None,
+            b'"' if is_key(at) => return Some(at),
+            _ => {}
+        }
+    }
+    None
+}
+
+impl Few {
+    /// Whether `s[at]` opens this key, quoted, with a `:` after it (and any space).
+    #[inline(always)]
+    fn is_key_at(&self, s: &[u8], at: usize) -> bool {
+        let end = at + 1 + self.len;
+        let same = match s.get(at + 1..at + 17) {
+            Some(w) if self.len <= 16 => {
+                let (h, t) = (word(w, 0), word(w, 8));
+                low_bytes(h, self.len) == self.head
+                    && low_bytes(t, self.len.saturating_sub(8)) == self.tail
+            }
+            _ => s.get(at + 1..end) == Some(&self.key),
+        };
+        same && s.get(end) == Some(&b'"') && {
+            let mut after = end + 1;
+            while let Some(b' ' | b'\n' | b'\r' | b'\t') = s.get(after) {
+                after += 1;
+            }
+            s.get(after) == Some(&b':')
+        }
+    }
+}
+
 /// Where [`Scanner::skip_unnamed`] stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Skipped {
@@ -414,6 +499,9 @@ enum Skipped {
     Child(usize),
     /// After a value, before the `,` or `}` that follows it.
     ToSeparator,
+    /// At the opening quote of a key that names no child, having skipped as many
+    /// entries before it as it was asked to.
+    Far,
 }
 
 /// The bytes [`Scanner::skip_unnamed`] looks at an entry through: a key's quotes and up
@@ -635,10 +723,24 @@ impl<'a> Scanner<'a, '_> {
         let mut at_key = self.peek() == Some(b'"');
         // Keys that are not UTF-8 may name a path once read lossily: no shortcut then.
         let fast = descend && !self.trie.replacement;
+        // In a plain event, the first child's key may be searched for as text.
+        let mut seek = fast && self.mode == Mode::Plain && self.trie.nodes[node].seek;
         'entries: loop {
             'entry: {
                 let shortcut = if at_key && fast {
-                    self.skip_unnamed(node)
+                    // A child's key a few entries on is reached entry by entry; one
+                    // further on is searched for (once a search fails in this object,
+                    // it is not tried again).
+                    let mut budget = if seek { SEEK_AFTER } else { usize::MAX };
+                    loop {
+                        match self.skip_unnamed(node, budget) {
+                            Skipped::Far => {
+                                seek = self.seek(node);
+                                budget = usize::MAX;
+                            }
+                            skipped => break skipped,
+                        }
+                    }
                 } else {
                     Skipped::AtKey
                 };
@@ -648,7 +750,7 @@ impl<'a> Scanner<'a, '_> {
                 let child = match shortcut {
                     Skipped::ToSeparator => break 'entry,
                     Skipped::Child(c) => Some(c),
-                    Skipped::AtKey => self.key(node, descend, key_here)?,
+                    Skipped::AtKey | Skipped::Far => self.key(node, descend, key_here)?,
                 };
                 // The usual `:` right after the key; the space after it, if any, is left
                 // to the value's reading, whose loop over spaces is a branch (a sum of
@@ -743,6 +845,35 @@ impl<'a> Scanner<'a, '_> {
         })
     }
 
+    /// In a plain event (valid JSON), from the quote that opens a key (at `i`) of an
+    /// object for `node`, moves `i` to the first key of that object that names a child,
+    /// found by searching the text for each child's key between quotes (16 bytes at a
+    /// time, with no chain of dependent loads). The first such text with a `:` after it
+    /// is that key when no brace and no backslash comes before it, from `i`: with no
+    /// backslash every quote there is a string's own and every key is spelled as it is
+    /// written, so none before it is a child's; with no brace no object opens or closes
+    /// there, and a key can only belong to an object, so it is a key of this one (arrays
+    /// of scalars between are passed over like any value). Returns whether the search
+    /// found the key, leaving `i` where it was when not.
+    #[inline(never)]
+    fn seek(&mut self, node: usize) -> bool {
+        let rest = &self.s[self.i..];
+        let few = &self.trie.nodes[node].few;
+        let found = match few.as_slice() {
+            [a] => seek_among(rest, few, [a.key[0]]),
+            [a, b] => seek_among(rest, few, [a.key[0], b.key[0]]),
+            [a, b, c] => seek_among(rest, few, [a.key[0], b.key[0], c.key[0]]),
+            _ => None,
+        };
+        match found {
+            Some(at) => {
+                self.i += at;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The shortcut for what most entries of an event are: from the quote that opens a
     /// key (at `i`), skips entries laid out the usual way (`"key": value, "next"`) whose
     /// key is a plain one (no escape, no dot, not empty, at most 15 bytes) that names no
@@ -752,7 +883,7 @@ impl<'a> Scanner<'a, '_> {
     /// the last value skipped when no `, "` follows it. What it skips it checks as the
     /// full reading would.
     #[inline(always)]
-    fn skip_unnamed(&mut self, node: usize) -> Skipped {
+    fn skip_unnamed(&mut self, node: usize, mut budget: usize) -> Skipped {
         let s = self.s;
         let n = &self.trie.nodes[node];
         let mut i = self.i;
@@ -767,6 +898,11 @@ impl<'a> Scanner<'a, '_> {
                 self.i = i + len + 2;
                 return Skipped::Child(c as usize);
             }
+            if budget == 0 {
+                self.i = i;
+                return Skipped::Far;
+            }
+            budget -= 1;
             // After the key's closing quote: `": "` or `":"`. Each has its own path, so
             // that where the value starts is a constant past the key's end, not a sum
             // that waits for one more byte to load.
@@ -948,6 +1084,53 @@ mod tests {
     /// space before the `,`), the next entry was read as if `i` were at its key: pretty
     /// printed events failed with "expected ':'", and an event cut off after a `,`
     /// panicked.
+    /// A child's key found by searching the text ([`Scanner::seek`]) only where the text
+    /// says it is a key of the object being read: not a string value, not a key of a
+    /// nested object, not text inside a string with escapes, not past the object's end.
+    #[test]
+    fn keys_sought_in_the_text_are_keys_of_the_object() {
+        let mut m = Matcher::new();
+        m.add(1, br#"{"d": {"k": ["x"]}}"#).expect("valid");
+        m.add(2, br#"{"d": {"n": [5]}, "top": ["t"]}"#)
+            .expect("valid");
+        let pad = r#""a1": "v", "a2": 1, "a3": "w", "a4": [1, "k"], "#;
+        // After the object, enough text for the search to look at 32 bytes at a time.
+        let tail = r#""z1": "zzzzzzzzzzzzzzzz", "z2": "zzzzzzzzzzzzzzzzzzzzzzzz""#;
+        let events = [
+            // Found after entries of every plain kind, arrays of scalars among them.
+            format!(r#"{{"d": {{{pad}"k": "x", "n": 5}}, "top": "t", {tail}}}"#),
+            // The key's text as a value first, then as the key.
+            format!(r#"{{"d": {{{pad}"a5": "k", "k": "x"}}, {tail}}}"#),
+            // As a key of a nested object only: not this object's.
+            format!(r#"{{"d": {{{pad}"o": {{"k": "x"}}, "n": 5}}, {tail}}}"#),
+            format!(r#"{{"d": {{{pad}"o": [{{"k": "x"}}], "n": 5}}, {tail}}}"#),
+            // Only after this object ends.
+            format!(r#"{{"d": {{{pad}"n": 5}}, "k": "x", "top": "t", {tail}}}"#),
+            format!(r#"{{"d": {{{pad}"a5": 5}}, "e": {{"k": "x", "n": 5}}, {tail}}}"#),
+            // Inside a string with an escaped quote before it.
+            format!(r#"{{"d": {{{pad}"s": "say \"k\": x", "n": 5}}, {tail}}}"#),
+            format!(r#"{{"d": {{{pad}"s": "\"k\": \"x\"", "k": "y"}}, {tail}}}"#),
+            // Spelled with an escape: the same key.
+            format!(r#"{{"d": {{{pad}"\u006b": "x"}}, {tail}}}"#),
+            format!(r#"{{"d": {{{pad}"\u006b": "x", "n": 5}}, {tail}}}"#),
+            // Braces inside a string before it, and space before the colon.
+            format!(r#"{{"d": {{{pad}"s": "{{}}", "k"  :  "x"}}, {tail}}}"#),
+            format!(
+                r#"{{"d": {{{pad}"k"
+                : "x"}}, "top": "t", {tail}}}"#
+            ),
+            // Near the end, where the search looks at the last bytes one by one.
+            format!(r#"{{"d": {{{pad}"k":"x"}}}}"#),
+            r#"{"d":{"a":1,"b":2,"c":3,"k":"x"}}"#.to_owned(),
+            r#"{"d":{"a":1,"b":2,"c":3,"o":{"k":"x"}}}"#.to_owned(),
+            format!(r#"{{"top": "t", "d": {{{pad}"a5": "v", "n": 5}}}}"#),
+        ];
+        for event in &events {
+            assert!(json::parse(event.as_bytes()).is_ok(), "{event}");
+            both_readings_agree_with_reference(&m, &[1, 2], event);
+        }
+    }
+
     #[test]
     fn entries_after_any_separator_are_read() {
         let mut m = Matcher::new();
