@@ -97,11 +97,16 @@ pub(crate) fn seek_marks<const N: usize>(w: &[u8; 33], firsts: &[u8; N]) -> (u32
 #[cfg(not(target_arch = "x86_64"))]
 #[inline(always)]
 pub(crate) fn seek_marks<const N: usize>(w: &[u8; 33], firsts: &[u8; N]) -> (u32, u32) {
+    seek_marks_bytewise(w, firsts)
+}
+
+/// [`seek_marks`] a byte at a time.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn seek_marks_bytewise<const N: usize>(w: &[u8; 33], firsts: &[u8; N]) -> (u32, u32) {
     let mut out = (0, 0);
-    for k in 0..32 {
-        let (b, next) = (w[k], w[k + 1]);
-        out.0 |= u32::from(b == b'"' && firsts.contains(&next)) << k;
-        out.1 |= u32::from(matches!(b, b'{' | b'}' | b'\\')) << k;
+    for (k, pair) in w.windows(2).enumerate() {
+        out.0 |= u32::from(pair[0] == b'"' && firsts.contains(&pair[1])) << k;
+        out.1 |= u32::from(matches!(pair[0], b'{' | b'}' | b'\\')) << k;
     }
     out
 }
@@ -150,6 +155,33 @@ pub(crate) fn digit_run_end(s: &[u8], mut i: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The search for keys marks the same bytes 16 at a time as one at a time, among
+    /// the bytes it looks for and their neighbours.
+    #[test]
+    fn seek_marks_agree_with_a_byte_loop() {
+        let alphabet = b"\"\\{}[]|zkKn\x7b\x7d\x5c\x22\xa2\xdc\xfb \x00";
+        let mut rng = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..20_000 {
+            let w: [u8; 33] = std::array::from_fn(|_| {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                alphabet[(rng % alphabet.len() as u64) as usize]
+            });
+            assert_eq!(seek_marks(&w, b"k"), seek_marks_bytewise(&w, b"k"), "{w:?}");
+            assert_eq!(
+                seek_marks(&w, b"kn"),
+                seek_marks_bytewise(&w, b"kn"),
+                "{w:?}"
+            );
+            assert_eq!(
+                seek_marks(&w, b"knz"),
+                seek_marks_bytewise(&w, b"knz"),
+                "{w:?}"
+            );
+        }
+    }
 
     /// The string's end search agrees with a byte loop wherever a quote, backslash or
     /// control character sits among bytes that look most like them (0x20, 0x21, 0x5b,
