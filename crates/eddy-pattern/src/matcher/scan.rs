@@ -6,6 +6,8 @@
 //! malformed JSON inside fields no pattern names is not reported. Events reach the matcher
 //! after the bus has validated them.
 
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+
 use rustc_hash::FxHashMap;
 
 use super::PathId;
@@ -106,6 +108,10 @@ struct Node {
     /// [`searchable`], so that [`Scanner::seek`] may find them in a plain event by
     /// searching the text for `"key"`.
     seek: bool,
+    /// Whether, in the last plain event read, the first child's key came more than
+    /// [`SEEK_NEAR`] bytes into this node's object: then [`Scanner::seek`] searches
+    /// from the object's first entry on.
+    far: AtomicBool,
 }
 
 /// Up to this many children a node is [sought](Scanner::seek) by searching the text.
@@ -113,6 +119,10 @@ const SEEK: usize = 3;
 
 /// Entries skipped one by one before a child's key is [sought](Scanner::seek).
 const SEEK_AFTER: usize = 2;
+
+/// See [`Node::far`]: about three entries of the usual size (a search costs about what
+/// reading two or three entries one by one does).
+const SEEK_NEAR: usize = 64;
 
 /// Whether `key`, written between quotes, can only be found in a JSON text as that key
 /// or an equal string: it is not empty and holds no byte that JSON writes escaped or
@@ -724,14 +734,19 @@ impl<'a> Scanner<'a, '_> {
         // Keys that are not UTF-8 may name a path once read lossily: no shortcut then.
         let fast = descend && !self.trie.replacement;
         // In a plain event, the first child's key may be searched for as text.
-        let mut seek = fast && self.mode == Mode::Plain && self.trie.nodes[node].seek;
+        let n = &self.trie.nodes[node];
+        let mut seek = fast && self.mode == Mode::Plain && n.seek;
+        // Until the first child: where the object starts, and how many entries to read
+        // one by one before searching (none if the first child came far in last time).
+        let mut first = seek.then_some(self.i);
+        let mut after = if n.far.load(Relaxed) { 0 } else { SEEK_AFTER };
         'entries: loop {
             'entry: {
                 let shortcut = if at_key && fast {
                     // A child's key a few entries on is reached entry by entry; one
                     // further on is searched for (once a search fails in this object,
                     // it is not tried again).
-                    let mut budget = if seek { SEEK_AFTER } else { usize::MAX };
+                    let mut budget = if seek { after } else { usize::MAX };
                     loop {
                         match self.skip_unnamed(node, budget) {
                             Skipped::Far => {
@@ -749,7 +764,18 @@ impl<'a> Scanner<'a, '_> {
                 let key_here = std::mem::replace(&mut at_key, false);
                 let child = match shortcut {
                     Skipped::ToSeparator => break 'entry,
-                    Skipped::Child(c) => Some(c),
+                    Skipped::Child(c) => {
+                        if let Some(start) = first.take() {
+                            // Remembered for the next event (only when it changes, so
+                            // threads reading alike events do not write the line).
+                            let far = self.i - start > SEEK_NEAR;
+                            if far != n.far.load(Relaxed) {
+                                n.far.store(far, Relaxed);
+                            }
+                            after = SEEK_AFTER;
+                        }
+                        Some(c)
+                    }
                     Skipped::AtKey | Skipped::Far => self.key(node, descend, key_here)?,
                 };
                 // The usual `:` right after the key; the space after it, if any, is left
