@@ -15,7 +15,9 @@
 //! for one key's value with `memchr::memmem`; `PROBE_FULL` times `matches` (which reads
 //! every byte) instead of `matches_plain`; `PROBE_BATCH=8:0,64,128` also times matching
 //! in batches of 8 with bytes 0, 64 and 128 of the next batch read ahead; `PROBE_PATTERN`
-//! one pattern of your own instead of the set's (whose name then only labels the output).
+//! one pattern of your own instead of the set's (whose name then only labels the output);
+//! `PROBE_EVICT` writes 128 MB of other memory before each timed pass, so that the events
+//! come from memory.
 
 #[path = "../benches/matching/data.rs"]
 #[allow(dead_code)]
@@ -35,6 +37,14 @@ fn rate(f: impl Fn(&[u8]) -> usize, events: &[&[u8]]) -> (f64, usize) {
     let start = Instant::now();
     let n: usize = events.iter().map(|e| std::hint::black_box(f(e))).sum();
     (events.len() as f64 / start.elapsed().as_secs_f64(), n)
+}
+
+/// Writes every cache line of `scratch` (see `PROBE_EVICT`).
+fn evict(scratch: &mut [u8]) {
+    for line in scratch.chunks_mut(64) {
+        line[0] = line[0].wrapping_add(1);
+    }
+    std::hint::black_box(&scratch);
 }
 
 fn main() {
@@ -117,6 +127,14 @@ fn main() {
     // `PROBE_FULL`: time `matches` (which reads every byte) instead of `matches_plain`.
     let full = std::env::var("PROBE_FULL").is_ok();
     let (mut best_e, mut best_q, mut found) = (0f64, 0f64, 0usize);
+    // `PROBE_EVICT`: before each timed pass, write 128 MB of other memory, so that the
+    // events come from memory whatever the caches kept (a 32 MB L3 may keep the ~13 MB
+    // of spread events between passes on a quiet machine).
+    let mut scratch = if std::env::var("PROBE_EVICT").is_ok() {
+        vec![0u8; 128 << 20]
+    } else {
+        Vec::new()
+    };
     for _ in 0..rounds {
         // `PROBE_BATCH=8:0,64,128`: before matching each 8 events, read bytes 0, 64 and
         // 128 of the next 8 (loads that wait on nothing, so their memory waits overlap),
@@ -153,6 +171,7 @@ fn main() {
                 per_event / 1e3
             );
         }
+        evict(&mut scratch);
         let (r, ne) = if full {
             rate(|e| eddy.count(e), &spread)
         } else {
@@ -161,6 +180,7 @@ fn main() {
         best_e = best_e.max(r);
         found = ne;
         if let Some(q) = &q {
+            evict(&mut scratch);
             let (r, nq) = rate(|e| q.count(e), &spread);
             best_q = best_q.max(r);
             assert_eq!(ne, nq, "eddy and quamina disagree");
