@@ -1078,3 +1078,122 @@ fn spellings_are_json_numbers_of_the_value() {
     assert_eq!(spell(3, 2, 3), "3.0E+2");
     assert_eq!(spell(5, -2, 1), "0.050");
 }
+
+// ---------------------------------------------------------------------------------------
+// (e) Plain objects with many entries, where the matcher searches the text for the keys a
+// pattern names (`Scanner::seek`) rather than reading entry by entry: the named keys'
+// text also appears where it is no key of the object (values, arrays, nested objects,
+// strings with escapes or braces), and one matcher reads event after event, so its
+// search starts both late and early.
+
+/// One entry of the object `o`: a key and a value, as JSON text.
+fn seek_entry() -> impl Strategy<Value = (String, String)> {
+    let decoy_key = prop_oneof![
+        (0..40u32).prop_map(|i| format!("d{i}")),
+        Just("kx".to_owned()),
+        Just("nk".to_owned()),
+        Just("K".to_owned()),
+    ];
+    let value = prop_oneof![
+        Just(r#""x""#.to_owned()),
+        Just(r#""k""#.to_owned()),
+        Just("5".to_owned()),
+        Just("-2.5e1".to_owned()),
+        Just("true".to_owned()),
+        Just("null".to_owned()),
+        Just(r#"["k", 1, "n"]"#.to_owned()),
+        Just("[[], [5]]".to_owned()),
+        Just(r#"{"k": "x", "n": 5}"#.to_owned()),
+        Just(r#"[{"k": "x"}]"#.to_owned()),
+        Just(r#""say \"k\": \"x\"""#.to_owned()),
+        Just(r#""{\"k\": 5}""#.to_owned()),
+        Just(r#""}{ ""#.to_owned()),
+        Just(r#""a long value that spans more than one step of the search""#.to_owned()),
+    ];
+    (decoy_key, value)
+}
+
+/// The object `o` (decoys, and the named keys `k` and `n` at most once each, maybe
+/// spelled with an escape), the entries after it, and the spacing.
+fn seek_event() -> impl Strategy<Value = String> {
+    (
+        vec(seek_entry(), 0..12),
+        (any::<bool>(), 0..14usize, any::<bool>()),
+        (
+            any::<bool>(),
+            0..14usize,
+            prop_oneof![Just("5"), Just("6"), Just("\"5\"")],
+        ),
+        vec(seek_entry(), 0..4),
+        select(vec![(", ", ": "), (",", ":"), (" ,\n ", " : ")]),
+    )
+        .prop_map(
+            |(mut entries, (with_k, at_k, escaped), (with_n, at_n, n), tail, (comma, colon))| {
+                // Keys are unique per object (a plain event), so decoys are numbered apart.
+                entries.sort();
+                entries.dedup_by(|a, b| a.0 == b.0);
+                let mut pairs: Vec<(String, String)> = entries
+                    .into_iter()
+                    .map(|(k, v)| (format!("\"{k}\""), v))
+                    .collect();
+                if with_k {
+                    let key = if escaped { r#""\u006b""# } else { r#""k""# };
+                    pairs.insert(at_k.min(pairs.len()), (key.to_owned(), r#""x""#.to_owned()));
+                }
+                if with_n {
+                    pairs.insert(at_n.min(pairs.len()), (r#""n""#.to_owned(), n.to_owned()));
+                }
+                let body = |pairs: Vec<(String, String)>| {
+                    pairs
+                        .into_iter()
+                        .map(|(k, v)| format!("{k}{colon}{v}"))
+                        .collect::<Vec<_>>()
+                        .join(comma)
+                };
+                let mut tail: Vec<(String, String)> = tail
+                    .into_iter()
+                    .map(|(k, v)| (format!("\"t{k}\""), v))
+                    .collect();
+                tail.sort();
+                tail.dedup_by(|a, b| a.0 == b.0);
+                let mut outer = vec![(r#""o""#.to_owned(), format!("{{{}}}", body(pairs)))];
+                outer.extend(tail);
+                format!("{{{}}}", body(outer))
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    #[test]
+    fn key_search_agrees_with_reference(events in vec(seek_event(), 1..24)) {
+        let patterns = [
+            r#"{"o": {"k": ["x"]}}"#,
+            r#"{"o": {"n": [5]}}"#,
+            r#"{"o": {"k": ["x"], "n": [{"exists": false}]}}"#,
+            r#"{"o": {"n": [{"numeric": [">", 4]}], "k": [{"prefix": "x"}]}}"#,
+        ];
+        let mut m = Matcher::new();
+        let parsed: Vec<Pattern> = patterns
+            .iter()
+            .map(|p| Pattern::parse(p.as_bytes()).expect("a valid pattern"))
+            .collect();
+        for (i, p) in patterns.iter().enumerate() {
+            m.add(i, p.as_bytes()).expect("a valid pattern");
+        }
+        for text in &events {
+            let ev = json::parse(text.as_bytes()).expect("valid JSON");
+            prop_assert!(ev.is_plain(), "not plain: {}", text);
+            let want: BTreeSet<usize> = (0..patterns.len())
+                .filter(|&i| reference::matches(&parsed[i], &ev))
+                .collect();
+            let got: BTreeSet<usize> = m
+                .matches_plain(text.as_bytes())
+                .expect("a valid event")
+                .into_iter()
+                .collect();
+            prop_assert_eq!(&got, &want, "matches_plain on {}", text);
+        }
+    }
+}
