@@ -1105,11 +1105,6 @@ mod tests {
         want
     }
 
-    /// Regression (found by the match_event fuzz target): after the shortcut skipped an
-    /// entry and stopped before a separator it does not take (`,` then a new line or a
-    /// space before the `,`), the next entry was read as if `i` were at its key: pretty
-    /// printed events failed with "expected ':'", and an event cut off after a `,`
-    /// panicked.
     /// A child's key found by searching the text ([`Scanner::seek`]) only where the text
     /// says it is a key of the object being read: not a string value, not a key of a
     /// nested object, not text inside a string with escapes, not past the object's end.
@@ -1157,6 +1152,11 @@ mod tests {
         }
     }
 
+    /// Regression (found by the match_event fuzz target): after the shortcut skipped an
+    /// entry and stopped before a separator it does not take (`,` then a new line or a
+    /// space before the `,`), the next entry was read as if `i` were at its key: pretty
+    /// printed events failed with "expected ':'", and an event cut off after a `,`
+    /// panicked.
     #[test]
     fn entries_after_any_separator_are_read() {
         let mut m = Matcher::new();
