@@ -448,8 +448,19 @@ fn next_structural(s: &[u8], from: usize) -> Option<usize> {
 fn seek_among<const N: usize>(s: &[u8], few: &[Few], firsts: [u8; N]) -> Option<usize> {
     let is_key = |at: usize| few.iter().any(|f| f.is_key_at(s, at));
     let mut base = 0;
-    while let Some(window) = s.get(base..base + 33) {
-        let window: &[u8; 33] = window.try_into().expect("33 bytes");
+    while base < s.len() {
+        // The last bytes are looked at the same way, padded with zeros (no quote, brace,
+        // backslash or first byte of a key).
+        let padded: [u8; 33];
+        let window: &[u8; 33] = match s.get(base..base + 33) {
+            Some(window) => window.try_into().expect("33 bytes"),
+            None => {
+                let mut bytes = [0u8; 33];
+                bytes[..s.len() - base].copy_from_slice(&s[base..]);
+                padded = bytes;
+                &padded
+            }
+        };
         let (mut candidates, stops) = crate::swar::seek_marks(window, &firsts);
         while candidates != 0 {
             let k = candidates.trailing_zeros();
@@ -465,14 +476,6 @@ fn seek_among<const N: usize>(s: &[u8], few: &[Few], firsts: [u8; N]) -> Option<
             return None;
         }
         base += 32;
-    }
-    // The last bytes (an event ends in a bracket, so this is rarely reached).
-    for (at, &b) in s.iter().enumerate().skip(base) {
-        match b {
-            b'{' | b'}' | b'\\' => return None,
-            b'"' if is_key(at) => return Some(at),
-            _ => {}
-        }
     }
     None
 }
@@ -490,13 +493,7 @@ impl Few {
             }
             _ => s.get(at + 1..end) == Some(&self.key),
         };
-        same && s.get(end) == Some(&b'"') && {
-            let mut after = end + 1;
-            while let Some(b' ' | b'\n' | b'\r' | b'\t') = s.get(after) {
-                after += 1;
-            }
-            s.get(after) == Some(&b':')
-        }
+        same && s.get(end) == Some(&b'"') && s.get(after_space(s, end + 1)) == Some(&b':')
     }
 }
 
@@ -577,6 +574,15 @@ fn skipped_value_end(s: &[u8], w: &[u8; WINDOW], i: usize, j: usize) -> Option<u
     }
 }
 
+/// Where the JSON white space from `i` in `s` ends.
+#[inline(always)]
+fn after_space(s: &[u8], mut i: usize) -> usize {
+    while let Some(b' ' | b'\n' | b'\r' | b'\t') = s.get(i) {
+        i += 1;
+    }
+    i
+}
+
 /// Bytes that end a number or literal.
 fn is_delim(b: u8) -> bool {
     matches!(b, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t')
@@ -590,9 +596,7 @@ impl<'a> Scanner<'a, '_> {
 
     #[inline(always)]
     fn ws(&mut self) {
-        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.s.get(self.i) {
-            self.i += 1;
-        }
+        self.i = after_space(self.s, self.i);
     }
 
     #[cold]
@@ -1140,7 +1144,7 @@ mod tests {
                 r#"{{"d": {{{pad}"k"
                 : "x"}}, "top": "t", {tail}}}"#
             ),
-            // Near the end, where the search looks at the last bytes one by one.
+            // Near the end, where the search looks at a padded copy of the last bytes.
             format!(r#"{{"d": {{{pad}"k":"x"}}}}"#),
             r#"{"d":{"a":1,"b":2,"c":3,"k":"x"}}"#.to_owned(),
             r#"{"d":{"a":1,"b":2,"c":3,"o":{"k":"x"}}}"#.to_owned(),
