@@ -1124,11 +1124,17 @@ fn seek_event() -> impl Strategy<Value = String> {
             0..14usize,
             prop_oneof![Just("5"), Just("6"), Just("\"5\"")],
         ),
-        vec(seek_entry(), 0..4),
+        (vec(seek_entry(), 0..4), any::<bool>()),
         select(vec![(", ", ": "), (",", ":"), (" ,\n ", " : ")]),
     )
         .prop_map(
-            |(mut entries, (with_k, at_k, escaped), (with_n, at_n, n), tail, (comma, colon))| {
+            |(
+                mut entries,
+                (with_k, at_k, escaped),
+                (with_n, at_n, n),
+                (tail, k_after),
+                (comma, colon),
+            )| {
                 // Keys are unique per object (a plain event), so decoys are numbered apart.
                 entries.sort();
                 entries.dedup_by(|a, b| a.0 == b.0);
@@ -1157,6 +1163,11 @@ fn seek_event() -> impl Strategy<Value = String> {
                 tail.sort();
                 tail.dedup_by(|a, b| a.0 == b.0);
                 let mut outer = vec![(r#""o""#.to_owned(), format!("{{{}}}", body(pairs)))];
+                // The named keys' text as keys of the outer object, right after `o` ends.
+                if k_after {
+                    outer.push((r#""k""#.to_owned(), r#""x""#.to_owned()));
+                    outer.push((r#""n""#.to_owned(), "5".to_owned()));
+                }
                 outer.extend(tail);
                 format!("{{{}}}", body(outer))
             },

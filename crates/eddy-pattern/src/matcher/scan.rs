@@ -1132,6 +1132,7 @@ mod tests {
             // Only after this object ends.
             format!(r#"{{"d": {{{pad}"n": 5}}, "k": "x", "top": "t", {tail}}}"#),
             format!(r#"{{"d": {{{pad}"a5": 5}}, "e": {{"k": "x", "n": 5}}, {tail}}}"#),
+            format!(r#"{{"d": {{{pad}"a5": 5}}, "k": "x", "n": 5, {tail}}}"#),
             // Inside a string with an escaped quote before it.
             format!(r#"{{"d": {{{pad}"s": "say \"k\": x", "n": 5}}, {tail}}}"#),
             format!(r#"{{"d": {{{pad}"s": "\"k\": \"x\"", "k": "y"}}, {tail}}}"#),
