@@ -107,6 +107,8 @@ enum CheckTest {
     /// Exact strings, prefixes, suffixes and wildcards, all case-sensitive: compared as
     /// bytes (a recorded string leaf is UTF-8), without making a [`Leaf`] of the value.
     Bytes(Box<[BytesTest]>),
+    /// One `equals-ignore-case` of ASCII text, compared in place.
+    Caseless(StrKey),
     /// Any other tests: a leaf passes if it passes one.
     Tests(Box<[Test]>),
 }
@@ -153,6 +155,9 @@ impl CheckTest {
     fn new(field: &Field) -> CheckTest {
         match field.tests.as_slice() {
             [Test::Exact(Literal::String(s))] => CheckTest::Str(StrKey::new(s.as_bytes())),
+            [Test::EqualsIgnoreCase(s)] if s.is_ascii() => {
+                CheckTest::Caseless(StrKey::new(s.as_bytes()))
+            }
             tests => match tests
                 .iter()
                 .map(BytesTest::of)
@@ -175,8 +180,14 @@ struct Slim {
     /// string): an event whose [`Scratch::values`] lacks one of them cannot satisfy the
     /// branch, which is then dropped without reading its checks.
     needs: u64,
+    /// Where the branch's fields are in [`Matcher::checks`], and how many.
+    checks: usize,
+    fields: u32,
     /// The branch has one field, its key field: being selected means it holds.
     only_key: bool,
+    /// The branch is its pattern's only one: when it holds, no other branch of the
+    /// pattern has emitted it already.
+    alone: bool,
 }
 
 #[derive(Debug)]
@@ -196,9 +207,13 @@ pub struct Matcher<K> {
     /// Per branch, what the loop over candidates reads: small and dense, so that it stays
     /// in cache when `branches` does not.
     slim: Vec<Slim>,
-    /// Per branch, what checking a candidate reads (a field of the branch each, in order):
-    /// one block rather than a walk through the pattern.
-    checks: Vec<Box<[Check]>>,
+    /// What checking a candidate reads, a field of its branch each, in order: the
+    /// branches' fields one after another in one block (where a branch's are, its
+    /// [`Slim`] says), so that a candidate's [`Slim`] leads to them with one load.
+    checks: Vec<Check>,
+    /// How many of `checks` belong to removed branches: the block is compacted when they
+    /// outnumber the live ones.
+    dead_checks: usize,
     /// How many branches have [`Slim::needs`]: while some do, the scan notes the event's
     /// string values in [`Scratch::values`].
     needing_branches: usize,
@@ -294,6 +309,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             branches: Vec::new(),
             slim: Vec::new(),
             checks: Vec::new(),
+            dead_checks: 0,
             needing_branches: 0,
             emit_keys: Vec::new(),
             free_branches: Vec::new(),
@@ -360,17 +376,20 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
                 }
             }
             let rank = |f: &Field| branch.fields.iter().filter(|o| o.path < f.path).count() as u32;
-            let checks: Box<[Check]> = branch
-                .fields
-                .iter()
-                .zip(&fields)
-                .map(|(f, &(path, need))| Check {
-                    path,
-                    need,
-                    test: CheckTest::new(f),
-                    rank: rank(f),
-                })
-                .collect();
+            let start = self.checks.len();
+            self.checks.extend(
+                branch
+                    .fields
+                    .iter()
+                    .zip(&fields)
+                    .map(|(f, &(path, need))| Check {
+                        path,
+                        need,
+                        test: CheckTest::new(f),
+                        rank: rank(f),
+                    }),
+            );
+            let checks = &self.checks[start..];
             let needs = checks.iter().fold(0u64, |m: u64, c: &Check| match &c.test {
                 CheckTest::Str(k) if c.need == Need::Hit => m | value_bit(c.path, k.as_bytes()),
                 _ => m,
@@ -385,19 +404,20 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
                 pattern: index,
                 key: NO_KEY,
                 needs: 0,
+                checks: start,
+                fields: checks.len() as u32,
                 only_key: false,
+                alone: pattern.branches.len() == 1,
             };
             let b = match self.free_branches.pop() {
                 Some(b) => {
                     self.branches[b as usize] = entry;
                     self.slim[b as usize] = slim;
-                    self.checks[b as usize] = checks;
                     b
                 }
                 None => {
                     self.branches.push(entry);
                     self.slim.push(slim);
-                    self.checks.push(checks);
                     (self.branches.len() - 1) as BranchId
                 }
             };
@@ -498,6 +518,22 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         }
     }
 
+    /// Drops the checks of removed branches from [`Matcher::checks`].
+    fn compact_checks(&mut self) {
+        let mut old: Vec<Option<Check>> = std::mem::take(&mut self.checks)
+            .into_iter()
+            .map(Some)
+            .collect();
+        let mut live = Vec::with_capacity(old.len() - self.dead_checks);
+        for slim in &mut self.slim {
+            let range = slim.checks..slim.checks + slim.fields as usize;
+            slim.checks = live.len();
+            live.extend(old[range].iter_mut().filter_map(Option::take));
+        }
+        self.checks = live;
+        self.dead_checks = 0;
+    }
+
     /// Every branch chooses its key field again, now that more is known of which tests
     /// are shared.
     fn rechoose_keys(&mut self) {
@@ -534,10 +570,13 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
                 }
             }
             self.branches[b as usize] = BranchEntry::default();
+            self.dead_checks += self.slim[b as usize].fields as usize;
             self.slim[b as usize] = Slim::default();
-            self.checks[b as usize] = Box::default();
             self.free_branches.push(b);
             self.live_branches -= 1;
+        }
+        if self.dead_checks > 1024 && self.dead_checks * 2 > self.checks.len() {
+            self.compact_checks();
         }
         self.emit_keys[index as usize] = None;
         self.free_patterns.push(index);
@@ -668,11 +707,13 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         for &b in &candidates {
             let slim = self.slim[b as usize];
             let p = slim.pattern as usize;
-            if s.pattern_stamp[p] == s.gen || slim.needs & !s.values != 0 {
+            if slim.needs & !s.values != 0 || !slim.alone && s.pattern_stamp[p] == s.gen {
                 continue;
             }
-            if slim.only_key || self.branch_holds(b, event, s) {
-                s.pattern_stamp[p] = s.gen;
+            if slim.only_key || self.branch_holds(b, &slim, event, s) {
+                if !slim.alone {
+                    s.pattern_stamp[p] = s.gen;
+                }
                 emit(p as u32);
             }
         }
@@ -683,10 +724,10 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
 
     /// Checks a candidate branch in full: every field against the leaves of its path,
     /// absences, and array consistency.
-    fn branch_holds(&self, b: BranchId, event: &[u8], s: &mut Scratch) -> bool {
+    fn branch_holds(&self, b: BranchId, slim: &Slim, event: &[u8], s: &mut Scratch) -> bool {
         let gen = s.gen;
-        let checks = &self.checks[b as usize];
-        let key = match self.slim[b as usize].key {
+        let checks = &self.checks[slim.checks..slim.checks + slim.fields as usize];
+        let key = match slim.key {
             NO_KEY => None,
             j => Some(j as usize),
         };
@@ -866,6 +907,19 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
                     rec.kind == LeafKind::String && {
                         let value = rec.bytes(event, &s.arena);
                         tests.iter().any(|t| t.passes(value))
+                    }
+                }
+                CheckTest::Caseless(k) => {
+                    rec.kind == LeafKind::String && {
+                        let value = rec.bytes(event, &s.arena);
+                        if value.is_ascii() {
+                            value.eq_ignore_ascii_case(k.as_bytes())
+                        } else {
+                            // A value beyond ASCII: as `Test::matches` reads it.
+                            let text = std::str::from_utf8(k.as_bytes()).unwrap_or_default();
+                            std::str::from_utf8(value)
+                                .is_ok_and(|v| crate::caseless::equals(v, text))
+                        }
                     }
                 }
                 CheckTest::Tests(tests) => {
@@ -1206,6 +1260,8 @@ mod tests {
             br#"{"k":["4"],"a":[{"exists":true}],"b":[{"prefix":"c"}]}"#,
         )
         .expect("valid");
+        m.add(5, br#"{"k":["5"],"a":[{"equals-ignore-case":"kelvin"}]}"#)
+            .expect("valid");
         let cases: &[(&str, &[i32])] = &[
             (r#"{"k":"1","a":"abc"}"#, &[1]),
             (r#"{"k":"1","a":"xyz"}"#, &[1]),
@@ -1227,6 +1283,13 @@ mod tests {
             (r#"{"k":"3","a":"abc"}"#, &[]),
             (r#"{"k":"4","a":null,"b":"cd"}"#, &[4]),
             (r#"{"k":"4","b":"cd"}"#, &[]),
+            (r#"{"k":"5","a":"KELVIN"}"#, &[5]),
+            (r#"{"k":"5","a":["x","Kelvin"]}"#, &[5]),
+            (r#"{"k":"5","a":"kelvins"}"#, &[]),
+            // The Kelvin sign is not `k` to EventBridge (see `caseless`).
+            ("{\"k\":\"5\",\"a\":\"\u{212A}elvin\"}", &[]),
+            (r#"{"k":"5","a":"\u212Aelvin"}"#, &[]),
+            (r#"{"k":"5","a":5}"#, &[]),
         ];
         for &(event, want) in cases {
             for plain in [false, true] {
@@ -1239,7 +1302,7 @@ mod tests {
                 got.sort_unstable();
                 assert_eq!(got, want, "{event} (plain: {plain})");
                 let reference = crate::json::parse(event.as_bytes()).expect("json");
-                let want_ref: Vec<i32> = [1, 2, 3, 4]
+                let want_ref: Vec<i32> = [1, 2, 3, 4, 5]
                     .into_iter()
                     .filter(|k| {
                         let p = m.get(k).expect("added");
@@ -1249,6 +1312,52 @@ mod tests {
                 assert_eq!(got, want_ref, "{event}: the reference");
             }
         }
+    }
+
+    /// Removing patterns leaves their branches' checks behind in one block until they
+    /// outnumber the live ones; then the block is compacted, and every pattern left (and
+    /// every pattern added after, in the branches freed) is still checked against its own
+    /// fields.
+    #[test]
+    fn checks_of_removed_patterns_are_compacted_away() {
+        let mut m = Matcher::new();
+        let pattern = |i: u32| {
+            if i % 3 == 0 {
+                // Two branches: the pattern is emitted once whichever holds.
+                format!(r#"{{"$or":[{{"k":["{i}"],"a":["x{i}"]}},{{"k":["{i}"],"b":["y{i}"]}}]}}"#)
+            } else {
+                format!(r#"{{"k":["{i}"],"a":["x{i}"],"b":[{{"prefix":"y{i}"}}]}}"#)
+            }
+        };
+        let check = |m: &Matcher<u32>, live: &dyn Fn(u32) -> bool| {
+            for i in 0..3000u32 {
+                let hit = format!(r#"{{"k":"{i}","a":"x{i}","b":"y{i}z"}}"#);
+                let miss = format!(r#"{{"k":"{i}","a":"x{}","b":"z"}}"#, i + 1);
+                let want: Vec<u32> = if live(i) { vec![i] } else { vec![] };
+                assert_eq!(m.matches(hit.as_bytes()).expect("scanned"), want, "{hit}");
+                assert!(
+                    m.matches(miss.as_bytes()).expect("scanned").is_empty(),
+                    "{miss}"
+                );
+            }
+        };
+        for i in 0..3000 {
+            m.add(i, pattern(i).as_bytes()).expect("valid");
+        }
+        let before = m.checks.len();
+        for i in (0..3000).filter(|i| i % 4 != 0) {
+            assert!(m.remove(&i));
+        }
+        assert!(
+            m.checks.len() < before / 2,
+            "compacted: {} of {before}",
+            m.checks.len()
+        );
+        check(&m, &|i| i % 4 == 0);
+        for i in (0..3000).filter(|i| i % 4 == 1) {
+            m.add(i, pattern(i).as_bytes()).expect("valid");
+        }
+        check(&m, &|i| i % 4 < 2);
     }
 
     /// Regression (found by tests/properties.rs): a string leaf that is not UTF-8 was
