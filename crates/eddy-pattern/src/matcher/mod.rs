@@ -24,7 +24,7 @@ use std::hash::Hash;
 
 use rustc_hash::FxHashMap;
 
-use crate::pattern::{self, Field, Limits, Pattern, Test};
+use crate::pattern::{self, AnythingBut, Field, Limits, Pattern, Test};
 use crate::value::{Leaf, Literal};
 use crate::wildcard::Wildcard;
 use field::FieldIndex;
@@ -109,6 +109,8 @@ enum CheckTest {
     Bytes(Box<[BytesTest]>),
     /// One `equals-ignore-case` of ASCII text, compared in place.
     Caseless(StrKey),
+    /// `anything-but` a list of strings: any leaf but a string among them passes.
+    NotStrs(Box<[StrKey]>),
     /// Any other tests: a leaf passes if it passes one.
     Tests(Box<[Test]>),
 }
@@ -157,6 +159,19 @@ impl CheckTest {
             [Test::Exact(Literal::String(s))] => CheckTest::Str(StrKey::new(s.as_bytes())),
             [Test::EqualsIgnoreCase(s)] if s.is_ascii() => {
                 CheckTest::Caseless(StrKey::new(s.as_bytes()))
+            }
+            [Test::AnythingBut(AnythingBut::Values(values))]
+                if values.iter().all(|v| matches!(v, Literal::String(_))) =>
+            {
+                CheckTest::NotStrs(
+                    values
+                        .iter()
+                        .filter_map(|v| match v {
+                            Literal::String(s) => Some(StrKey::new(s.as_bytes())),
+                            _ => None,
+                        })
+                        .collect(),
+                )
             }
             tests => match tests
                 .iter()
@@ -920,6 +935,12 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
                             std::str::from_utf8(value)
                                 .is_ok_and(|v| crate::caseless::equals(v, text))
                         }
+                    }
+                }
+                CheckTest::NotStrs(keys) => {
+                    rec.kind != LeafKind::String || {
+                        let value = rec.bytes(event, &s.arena);
+                        !keys.iter().any(|k| value == k.as_bytes())
                     }
                 }
                 CheckTest::Tests(tests) => {

@@ -742,6 +742,9 @@ impl<'a> Scanner<'a, '_> {
         let mut seek = fast && self.mode == Mode::Plain && n.seek;
         // Until the first child: where the object starts, and how many entries to read
         // one by one before searching (none if the first child came far in last time).
+        // After the first child, none: the next is searched for at once (on CityLots, a
+        // search past three short entries costs less than reading two of them; a next
+        // child right after costs the same either way).
         let mut first = seek.then_some(self.i);
         let mut after = if n.far.load(Relaxed) { 0 } else { SEEK_AFTER };
         'entries: loop {
@@ -776,7 +779,7 @@ impl<'a> Scanner<'a, '_> {
                             if far != n.far.load(Relaxed) {
                                 n.far.store(far, Relaxed);
                             }
-                            after = SEEK_AFTER;
+                            after = 0;
                         }
                         Some(c)
                     }
