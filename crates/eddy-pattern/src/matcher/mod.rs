@@ -107,6 +107,10 @@ enum CheckTest {
     /// Exact strings, prefixes, suffixes and wildcards, all case-sensitive: compared as
     /// bytes (a recorded string leaf is UTF-8), without making a [`Leaf`] of the value.
     Bytes(Box<[BytesTest]>),
+    /// One `prefix`, compared in place.
+    Prefix(StrKey),
+    /// One `suffix`, compared in place.
+    Suffix(StrKey),
     /// One `equals-ignore-case` of ASCII text, compared in place.
     Caseless(StrKey),
     /// `anything-but` a list of strings: any leaf but a string among them passes.
@@ -157,6 +161,14 @@ impl CheckTest {
     fn new(field: &Field) -> CheckTest {
         match field.tests.as_slice() {
             [Test::Exact(Literal::String(s))] => CheckTest::Str(StrKey::new(s.as_bytes())),
+            [Test::Prefix {
+                text,
+                ignore_case: false,
+            }] => CheckTest::Prefix(StrKey::new(text.as_bytes())),
+            [Test::Suffix {
+                text,
+                ignore_case: false,
+            }] => CheckTest::Suffix(StrKey::new(text.as_bytes())),
             [Test::EqualsIgnoreCase(s)] if s.is_ascii() => {
                 CheckTest::Caseless(StrKey::new(s.as_bytes()))
             }
@@ -924,6 +936,14 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
                         tests.iter().any(|t| t.passes(value))
                     }
                 }
+                CheckTest::Prefix(k) => {
+                    rec.kind == LeafKind::String
+                        && rec.bytes(event, &s.arena).starts_with(k.as_bytes())
+                }
+                CheckTest::Suffix(k) => {
+                    rec.kind == LeafKind::String
+                        && rec.bytes(event, &s.arena).ends_with(k.as_bytes())
+                }
                 CheckTest::Caseless(k) => {
                     rec.kind == LeafKind::String && {
                         let value = rec.bytes(event, &s.arena);
@@ -1283,6 +1303,11 @@ mod tests {
         .expect("valid");
         m.add(5, br#"{"k":["5"],"a":[{"equals-ignore-case":"kelvin"}]}"#)
             .expect("valid");
+        m.add(
+            6,
+            br#"{"k":["6"],"a":[{"prefix":"ab"}],"b":[{"suffix":"yz"}]}"#,
+        )
+        .expect("valid");
         let cases: &[(&str, &[i32])] = &[
             (r#"{"k":"1","a":"abc"}"#, &[1]),
             (r#"{"k":"1","a":"xyz"}"#, &[1]),
@@ -1311,6 +1336,13 @@ mod tests {
             ("{\"k\":\"5\",\"a\":\"\u{212A}elvin\"}", &[]),
             (r#"{"k":"5","a":"\u212Aelvin"}"#, &[]),
             (r#"{"k":"5","a":5}"#, &[]),
+            (r#"{"k":"6","a":"abc","b":"xyz"}"#, &[6]),
+            (r#"{"k":"6","a":"ab","b":"yz"}"#, &[6]),
+            (r#"{"k":"6","a":"cab","b":"xyz"}"#, &[]),
+            (r#"{"k":"6","a":"abc","b":"yzx"}"#, &[]),
+            (r#"{"k":"6","a":["x","abc"],"b":["xyz"]}"#, &[6]),
+            (r#"{"k":"6","a":"a\u0062","b":"xy\u007a"}"#, &[6]),
+            (r#"{"k":"6","a":"abc"}"#, &[]),
         ];
         for &(event, want) in cases {
             for plain in [false, true] {
@@ -1323,7 +1355,7 @@ mod tests {
                 got.sort_unstable();
                 assert_eq!(got, want, "{event} (plain: {plain})");
                 let reference = crate::json::parse(event.as_bytes()).expect("json");
-                let want_ref: Vec<i32> = [1, 2, 3, 4, 5]
+                let want_ref: Vec<i32> = [1, 2, 3, 4, 5, 6]
                     .into_iter()
                     .filter(|k| {
                         let p = m.get(k).expect("added");
