@@ -87,6 +87,8 @@ struct BranchEntry {
     key: Option<usize>,
     /// [`Slim::needs`] of all its fields, the key field's too.
     needs: u64,
+    /// Some of `needs` are [`edge_bit`]s.
+    edges: bool,
 }
 
 /// A field of a branch, as checking a candidate reads it.
@@ -204,8 +206,9 @@ struct Slim {
     /// The index of the key field in the branch's checks, or [`NO_KEY`].
     key: u32,
     /// A bit per field that needs one exact string ([`value_bit`] of its path and
-    /// string): an event whose [`Scratch::values`] lacks one of them cannot satisfy the
-    /// branch, which is then dropped without reading its checks.
+    /// string), one prefix or one suffix ([`edge_bit`] of its first or last byte): an
+    /// event whose [`Scratch::values`] lacks one of them cannot satisfy the branch, which
+    /// is then dropped without reading its checks.
     needs: u64,
     /// Where the branch's fields are in [`Matcher::checks`], and how many.
     checks: usize,
@@ -244,6 +247,8 @@ pub struct Matcher<K> {
     /// How many branches have [`Slim::needs`]: while some do, the scan notes the event's
     /// string values in [`Scratch::values`].
     needing_branches: usize,
+    /// How many of those have [`edge_bit`]s: while some do, the scan notes them too.
+    needing_edges: usize,
     /// Per pattern (by index in `patterns`), its key: what a match emits.
     emit_keys: Vec<Option<K>>,
     free_branches: Vec<BranchId>,
@@ -338,6 +343,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             checks: Vec::new(),
             dead_checks: 0,
             needing_branches: 0,
+            needing_edges: 0,
             emit_keys: Vec::new(),
             free_branches: Vec::new(),
             live_branches: 0,
@@ -421,10 +427,26 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
                 CheckTest::Str(k) if c.need == Need::Hit => m | value_bit(c.path, k.as_bytes()),
                 _ => m,
             });
+            let edges = checks.iter().fold(0u64, |m: u64, c: &Check| match &c.test {
+                CheckTest::Prefix(k) if c.need == Need::Hit => {
+                    m | k
+                        .as_bytes()
+                        .first()
+                        .map_or(0, |&b| edge_bit(c.path, b'^', b))
+                }
+                CheckTest::Suffix(k) if c.need == Need::Hit => {
+                    m | k
+                        .as_bytes()
+                        .last()
+                        .map_or(0, |&b| edge_bit(c.path, b'$', b))
+                }
+                _ => m,
+            });
             let entry = BranchEntry {
                 fields,
                 key: None,
-                needs,
+                needs: needs | edges,
+                edges: edges != 0,
             };
             // Set when the branch is indexed.
             let slim = Slim {
@@ -503,6 +525,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         };
         self.slim[b as usize].needs = needs;
         self.needing_branches += usize::from(needs != 0);
+        self.needing_edges += usize::from(needs != 0 && self.branches[b as usize].edges);
         if !only_key {
             for &(path, _) in &self.branches[b as usize].fields {
                 self.recorded[path as usize] += 1;
@@ -531,6 +554,8 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         self.slim[b as usize].only_key = false;
         self.slim[b as usize].key = NO_KEY;
         self.needing_branches -= usize::from(self.slim[b as usize].needs != 0);
+        self.needing_edges -=
+            usize::from(self.slim[b as usize].needs != 0 && self.branches[b as usize].edges);
         self.slim[b as usize].needs = 0;
         match self.branches[b as usize].key.take() {
             Some(j) => {
@@ -993,6 +1018,19 @@ fn value_bit(path: PathId, text: &[u8]) -> u64 {
     1 << (h.finish() >> 58)
 }
 
+/// One of 64 bits for the first (`end` is `^`) or last (`$`) byte of a string on `path`:
+/// a leaf passing a prefix (suffix) test starts (ends) with the test's first (last) byte,
+/// so [`Slim::needs`] holds this bit for a field that needs such a leaf.
+#[inline]
+fn edge_bit(path: PathId, end: u8, byte: u8) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write_u32(path);
+    h.write_u8(end);
+    h.write_u8(byte);
+    1 << (h.finish() >> 58)
+}
+
 /// [`Slim::key`] of a branch without a key field.
 const NO_KEY: u32 = u32::MAX;
 
@@ -1058,7 +1096,8 @@ impl LeafRec {
 struct Scratch {
     gen: u32,
     /// The [`value_bit`]s of the event's string leaves (when the matcher has
-    /// [`Matcher::needing_branches`]).
+    /// [`Matcher::needing_branches`]), and on recorded paths their [`edge_bit`]s (when it
+    /// has [`Matcher::needing_edges`]).
     values: u64,
     /// Per branch: stamped when it became a candidate, and when its key field has a hit
     /// outside any array (side by side: one cache line for both).
@@ -1250,7 +1289,13 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
             s.leaves.push(rec);
         }
         if self.m.needing_branches > 0 && kind == LeafKind::String {
-            s.values |= value_bit(path, rec.bytes(self.event, &s.arena));
+            let bytes = rec.bytes(self.event, &s.arena);
+            s.values |= value_bit(path, bytes);
+            if self.m.needing_edges > 0 {
+                if let (Some(&a), Some(&z)) = (bytes.first(), bytes.last()) {
+                    s.values |= edge_bit(path, b'^', a) | edge_bit(path, b'$', z);
+                }
+            }
         }
         if field.is_empty() {
             return first;
