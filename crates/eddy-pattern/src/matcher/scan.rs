@@ -740,20 +740,24 @@ impl<'a> Scanner<'a, '_> {
         // In a plain event, the first child's key may be searched for as text.
         let n = &self.trie.nodes[node];
         let mut seek = fast && self.mode == Mode::Plain && n.seek;
-        // Until the first child: where the object starts, and how many entries to read
-        // one by one before searching (none if the first child came far in last time).
-        // After the first child, none: the next is searched for at once (on CityLots, a
-        // search past three short entries costs less than reading two of them; a next
-        // child right after costs the same either way).
+        // Until the first child: where the object starts. Entries are read one by one
+        // before searching only until the first child, and not even then if it came far
+        // in last time; after it the next is searched for at once (on CityLots, a search
+        // past three short entries costs less than reading two of them; a next child
+        // right after costs the same either way).
         let mut first = seek.then_some(self.i);
-        let mut after = if n.far.load(Relaxed) { 0 } else { SEEK_AFTER };
+        let far = n.far.load(Relaxed);
         'entries: loop {
             'entry: {
                 let shortcut = if at_key && fast {
                     // A child's key a few entries on is reached entry by entry; one
                     // further on is searched for (once a search fails in this object,
                     // it is not tried again).
-                    let mut budget = if seek { after } else { usize::MAX };
+                    let mut budget = match (seek, first) {
+                        (false, _) => usize::MAX,
+                        (true, Some(_)) if !far => SEEK_AFTER,
+                        (true, _) => 0,
+                    };
                     loop {
                         match self.skip_unnamed(node, budget) {
                             Skipped::Far => {
@@ -775,11 +779,10 @@ impl<'a> Scanner<'a, '_> {
                         if let Some(start) = first.take() {
                             // Remembered for the next event (only when it changes, so
                             // threads reading alike events do not write the line).
-                            let far = self.i - start > SEEK_NEAR;
-                            if far != n.far.load(Relaxed) {
-                                n.far.store(far, Relaxed);
+                            let now_far = self.i - start > SEEK_NEAR;
+                            if now_far != far {
+                                n.far.store(now_far, Relaxed);
                             }
-                            after = 0;
                         }
                         Some(c)
                     }
