@@ -698,29 +698,32 @@ impl FieldIndex {
 
     /// Calls `hit` with every slot whose test this leaf passes (a slot may come more than
     /// once). For numbers, `text` is the number's text.
-    pub(crate) fn matches(&self, leaf: &Leaf<'_>, hit: impl FnMut(SlotId)) {
+    pub(crate) fn matches(&self, leaf: &Leaf<'_>, mut hit: impl FnMut(SlotId)) {
         match *leaf {
-            Leaf::Number(x, text) => self.matches_number(x, text.as_bytes(), false, hit),
+            Leaf::Number(x, text) => self.matches_number(x, text.as_bytes(), false, |slots| {
+                slots.iter().for_each(|&s| hit(s))
+            }),
             _ => self.matches_other(leaf, hit),
         }
     }
 
     /// [`FieldIndex::matches`] for a number: `x` is the double nearest `text` (a JSON
     /// number, so ASCII), and `exact` says it is known to be exactly that double (see
-    /// [`crate::value::is_comparable`]; `false` when not known).
+    /// [`crate::value::is_comparable`]; `false` when not known). `hits` gets the slots a
+    /// list at a time: a coordinate among overlapping ranges has many.
     pub(crate) fn matches_number(
         &self,
         x: f64,
         text: &[u8],
         exact: bool,
-        mut hit: impl FnMut(SlotId),
+        mut hits: impl FnMut(&[SlotId]),
     ) {
-        self.any.iter().for_each(|&s| hit(s));
+        hits(&self.any);
         let comparable = || exact || comparable_text(x, text);
         if self.wants_number > 0 {
             if !self.numeric.is_empty() {
                 // Only numbers that are exactly a double compare with a range.
-                self.numeric.containing(x, comparable, &mut hit);
+                self.numeric.containing(x, comparable, &mut hits);
             }
             // Whether the number is exactly a double costs a formatting for long numbers:
             // only find out when some test compares by value.
@@ -736,10 +739,10 @@ impl FieldIndex {
                 let by_bits = (exact_bits.is_some() || but_bits.is_some()) && comparable();
                 if by_bits {
                     if let Some(v) = exact_bits {
-                        v.as_slice().iter().for_each(|&s| hit(s));
+                        hits(v.as_slice());
                     }
                 } else if let Some(v) = self.exact_num_text.get(text) {
-                    v.as_slice().iter().for_each(|&s| hit(s));
+                    hits(v.as_slice());
                 }
                 if !self.but_values.is_empty() {
                     let excluded = if by_bits {
@@ -747,13 +750,17 @@ impl FieldIndex {
                     } else {
                         self.but_num_text.get(text)
                     };
-                    self.hit_but_values(excluded.map_or(&[][..], Slots::as_slice), &mut hit);
+                    self.hit_but_values(excluded.map_or(&[][..], Slots::as_slice), &mut |s| {
+                        hits(std::slice::from_ref(&s))
+                    });
                 }
             }
         }
         if !self.but_other.is_empty() {
             let text = std::str::from_utf8(text).unwrap_or_default();
-            self.match_but_other(&Leaf::Number(x, text), &mut hit);
+            self.match_but_other(&Leaf::Number(x, text), &mut |s| {
+                hits(std::slice::from_ref(&s))
+            });
         }
     }
 

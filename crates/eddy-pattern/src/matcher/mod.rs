@@ -1156,6 +1156,23 @@ impl Scratch {
         &self.trails[rec.trail.0 as usize..(rec.trail.0 + rec.trail.1) as usize]
     }
 
+    /// [`Scratch::note`] for each of `bs`, in one loop that keeps the stamps and the
+    /// generation in registers.
+    fn note_all(&mut self, bs: &[BranchId], free: bool) {
+        let gen = self.gen;
+        let stamps = &mut self.branch_stamp;
+        for &b in bs {
+            let stamp = &mut stamps[b as usize];
+            if stamp[0] != gen {
+                stamp[0] = gen;
+                self.candidates.push(b);
+            }
+            if free {
+                stamp[1] = gen;
+            }
+        }
+    }
+
     /// A test of branch `b`'s key field passed: it is a candidate; `free` when the leaf
     /// is outside any array.
     #[inline]
@@ -1304,7 +1321,7 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
             // A number's leaf borrows nothing of the working memory: its hits (many, for
             // a coordinate among overlapping ranges) go to the candidates directly.
             let free = trail.is_empty();
-            field.matches_number(x, text, exact, |b| s.note(b, free));
+            field.matches_number(x, text, exact, |bs| s.note_all(bs, free));
             return first;
         }
         let mut buf = std::mem::take(&mut s.hit_buf);

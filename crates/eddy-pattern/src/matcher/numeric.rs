@@ -52,10 +52,15 @@ impl<T: Copy + PartialEq> NumericIndex<T> {
         self.tree = std::sync::OnceLock::new();
     }
 
-    /// Calls `f` for every range that holds `x`, if `comparable()`: asked once, and only
-    /// when some range holds `x` (whether a number is exactly its double can cost a
-    /// formatting).
-    pub(crate) fn containing(&self, x: f64, comparable: impl Fn() -> bool, mut f: impl FnMut(T)) {
+    /// Calls `f` with the payloads of the ranges that hold `x`, a list at a time, if
+    /// `comparable()`: asked once, and only when some range holds `x` (whether a number
+    /// is exactly its double can cost a formatting).
+    pub(crate) fn containing(
+        &self,
+        x: f64,
+        comparable: impl Fn() -> bool,
+        mut f: impl FnMut(&[T]),
+    ) {
         if x.is_nan() {
             return;
         }
@@ -64,7 +69,7 @@ impl<T: Copy + PartialEq> NumericIndex<T> {
         if self.ranges.len() <= LINEAR {
             for (r, t) in &self.ranges {
                 if r.contains(x) && admit() {
-                    f(*t);
+                    f(std::slice::from_ref(t));
                 }
             }
             return;
@@ -74,7 +79,7 @@ impl<T: Copy + PartialEq> NumericIndex<T> {
         let list = |i: usize| &tree.items[tree.starts[i] as usize..tree.starts[i + 1] as usize];
         let mut each = |items: &[T]| {
             if !items.is_empty() && admit() {
-                items.iter().for_each(|t| f(*t));
+                f(items);
             }
         };
         match tree.segments {
@@ -234,7 +239,7 @@ mod tests {
     /// The index finds exactly the ranges of `all` that hold `x`.
     fn agrees(idx: &NumericIndex<u32>, all: &[(Range, u32)], x: f64) {
         let mut got = Vec::new();
-        idx.containing(x, || true, |t| got.push(t));
+        idx.containing(x, || true, |ts| got.extend_from_slice(ts));
         got.sort_unstable();
         let want: Vec<u32> = all
             .iter()
