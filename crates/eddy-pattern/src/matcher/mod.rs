@@ -102,6 +102,24 @@ struct Check {
     rank: u32,
 }
 
+impl Check {
+    /// What this field puts in its branch's [`Slim::needs`], if it needs a hit: the
+    /// [`value_bit`] of one exact string, or the [`edge_bit`] of one prefix's first or one
+    /// suffix's last byte (the second of the pair).
+    fn need_bits(&self) -> (u64, u64) {
+        if self.need != Need::Hit {
+            return (0, 0);
+        }
+        let edge = |end, byte: Option<&u8>| byte.map_or(0, |&b| edge_bit(self.path, end, b));
+        match &self.test {
+            CheckTest::Str(k) => (value_bit(self.path, k.as_bytes()), 0),
+            CheckTest::Prefix(k) => (0, edge(b'^', k.as_bytes().first())),
+            CheckTest::Suffix(k) => (0, edge(b'$', k.as_bytes().last())),
+            _ => (0, 0),
+        }
+    }
+}
+
 #[derive(Debug)]
 enum CheckTest {
     /// One exact string, the most common test besides a key field, compared in place.
@@ -161,41 +179,44 @@ impl BytesTest {
 
 impl CheckTest {
     fn new(field: &Field) -> CheckTest {
-        match field.tests.as_slice() {
-            [Test::Exact(Literal::String(s))] => CheckTest::Str(StrKey::new(s.as_bytes())),
-            [Test::Prefix {
-                text,
-                ignore_case: false,
-            }] => CheckTest::Prefix(StrKey::new(text.as_bytes())),
-            [Test::Suffix {
-                text,
-                ignore_case: false,
-            }] => CheckTest::Suffix(StrKey::new(text.as_bytes())),
-            [Test::EqualsIgnoreCase(s)] if s.is_ascii() => {
-                CheckTest::Caseless(StrKey::new(s.as_bytes()))
-            }
-            [Test::AnythingBut(AnythingBut::Values(values))]
-                if values.iter().all(|v| matches!(v, Literal::String(_))) =>
-            {
-                CheckTest::NotStrs(
-                    values
-                        .iter()
-                        .filter_map(|v| match v {
-                            Literal::String(s) => Some(StrKey::new(s.as_bytes())),
-                            _ => None,
-                        })
-                        .collect(),
-                )
-            }
-            tests => match tests
+        let tests = field.tests.as_slice();
+        CheckTest::in_place(tests).unwrap_or_else(|| {
+            match tests
                 .iter()
                 .map(BytesTest::of)
                 .collect::<Option<Box<[_]>>>()
             {
                 Some(bytes) => CheckTest::Bytes(bytes),
                 None => CheckTest::Tests(tests.into()),
-            },
-        }
+            }
+        })
+    }
+
+    /// The usual single tests, held in the check itself.
+    fn in_place(tests: &[Test]) -> Option<CheckTest> {
+        let key = |text: &str| StrKey::new(text.as_bytes());
+        Some(match tests {
+            [Test::Exact(Literal::String(s))] => CheckTest::Str(key(s)),
+            [Test::Prefix {
+                text,
+                ignore_case: false,
+            }] => CheckTest::Prefix(key(text)),
+            [Test::Suffix {
+                text,
+                ignore_case: false,
+            }] => CheckTest::Suffix(key(text)),
+            [Test::EqualsIgnoreCase(s)] if s.is_ascii() => CheckTest::Caseless(key(s)),
+            [Test::AnythingBut(AnythingBut::Values(values))] => CheckTest::NotStrs(
+                values
+                    .iter()
+                    .map(|v| match v {
+                        Literal::String(s) => Some(key(s)),
+                        _ => None,
+                    })
+                    .collect::<Option<_>>()?,
+            ),
+            _ => return None,
+        })
     }
 }
 
@@ -423,29 +444,14 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
                     }),
             );
             let checks = &self.checks[start..];
-            let needs = checks.iter().fold(0u64, |m: u64, c: &Check| match &c.test {
-                CheckTest::Str(k) if c.need == Need::Hit => m | value_bit(c.path, k.as_bytes()),
-                _ => m,
-            });
-            let edges = checks.iter().fold(0u64, |m: u64, c: &Check| match &c.test {
-                CheckTest::Prefix(k) if c.need == Need::Hit => {
-                    m | k
-                        .as_bytes()
-                        .first()
-                        .map_or(0, |&b| edge_bit(c.path, b'^', b))
-                }
-                CheckTest::Suffix(k) if c.need == Need::Hit => {
-                    m | k
-                        .as_bytes()
-                        .last()
-                        .map_or(0, |&b| edge_bit(c.path, b'$', b))
-                }
-                _ => m,
-            });
+            let (values, edges) = checks
+                .iter()
+                .map(Check::need_bits)
+                .fold((0, 0), |(v, e), (cv, ce)| (v | cv, e | ce));
             let entry = BranchEntry {
                 fields,
                 key: None,
-                needs: needs | edges,
+                needs: values | edges,
                 edges: edges != 0,
             };
             // Set when the branch is indexed.
@@ -1156,8 +1162,10 @@ impl Scratch {
         &self.trails[rec.trail.0 as usize..(rec.trail.0 + rec.trail.1) as usize]
     }
 
-    /// [`Scratch::note`] for each of `bs`, in one loop that keeps the stamps and the
-    /// generation in registers.
+    /// Tests of the key fields of branches `bs` passed: each is a candidate; `free` when
+    /// the leaf is outside any array. One loop for a list (a number's ranges hand over
+    /// many), with the stamps and the generation in registers.
+    #[inline]
     fn note_all(&mut self, bs: &[BranchId], free: bool) {
         let gen = self.gen;
         let stamps = &mut self.branch_stamp;
@@ -1173,19 +1181,10 @@ impl Scratch {
         }
     }
 
-    /// A test of branch `b`'s key field passed: it is a candidate; `free` when the leaf
-    /// is outside any array.
+    /// [`Scratch::note_all`] for one branch.
     #[inline]
     fn note(&mut self, b: BranchId, free: bool) {
-        let gen = self.gen;
-        let stamp = &mut self.branch_stamp[b as usize];
-        if stamp[0] != gen {
-            stamp[0] = gen;
-            self.candidates.push(b);
-        }
-        if free {
-            stamp[1] = gen;
-        }
+        self.note_all(std::slice::from_ref(&b), free);
     }
 }
 
