@@ -294,9 +294,10 @@ fn num_v(s: impl Into<String>) -> Value {
     Value::Number(s.into())
 }
 
-/// One element of a field's array: a literal or an operator, in every form EventBridge has.
-fn test_value() -> BoxedStrategy<Value> {
-    let numeric = prop_oneof![
+/// A `numeric` test with one or two bounds (or `=`), on small numbers so that ranges
+/// overlap and events' numbers fall in them.
+fn numeric_test() -> BoxedStrategy<Value> {
+    prop_oneof![
         (select(vec!["=", "<", "<=", ">", ">="]), small_number())
             .prop_map(|(op, n)| vec![str_v(op), num_v(n)]),
         (
@@ -310,7 +311,13 @@ fn test_value() -> BoxedStrategy<Value> {
                 vec![str_v(lo_op), num_v(lo), str_v(hi_op), num_v(hi)]
             }),
     ]
-    .prop_map(|items| obj(vec![("numeric", Value::Array(items))]));
+    .prop_map(|items| obj(vec![("numeric", Value::Array(items))]))
+    .boxed()
+}
+
+/// One element of a field's array: a literal or an operator, in every form EventBridge has.
+fn test_value() -> BoxedStrategy<Value> {
+    let numeric = numeric_test();
     let strings_or_one = |s: BoxedStrategy<String>| {
         prop_oneof![
             s.clone().prop_map(str_v),
@@ -874,6 +881,85 @@ proptest! {
         style in style(),
     ) {
         check_agreement(&[pattern], &[(0, Some(0))], &events, style)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(config(300))]
+
+    /// (a) Many numeric ranges on one path (more than a scan of them is quick for), and
+    /// events whose arrays hold many numbers on it (a polygon's points), in arrays of
+    /// objects or alone, some beside a second field the patterns name: the matcher asks
+    /// the ranges of all an event's numbers together, and finds what the reference does.
+    #[test]
+    fn many_ranges_and_many_numbers_agree_with_reference(
+        tests in vec((numeric_test(), 0u8..4, select(STRINGS)), 13..60),
+        events in vec(
+            (
+                vec(vec(event_number(), 0..10), 1..4),
+                vec(event_number(), 0..3),
+                select(STRINGS),
+                0u8..3,
+            ),
+            1..6,
+        ),
+        style in style(),
+    ) {
+        let mut patterns = Vec::new();
+        for (test, shape, k) in &tests {
+            let field = Value::Array(vec![test.clone()]);
+            patterns.push(match shape {
+                0 => obj(vec![("n", field)]),
+                1 => obj(vec![("a", obj(vec![("n", field)]))]),
+                2 => obj(vec![("n", field), ("k", Value::Array(vec![str_v(*k)]))]),
+                _ => obj(vec![("a", obj(vec![("n", field.clone())])), ("n", field)]),
+            });
+        }
+        let ops: Vec<Op> = (0..patterns.len()).map(|i| (i as u8, Some(i))).collect();
+        let mut m: Matcher<u8> = Matcher::new();
+        let mut model = BTreeMap::new();
+        for &(key, op) in &ops {
+            let i = op.expect("an addition");
+            let doc = render(&patterns[i], style);
+            if let Ok(p) = Pattern::parse(doc.as_bytes()) {
+                m.add(key, doc.as_bytes()).expect("valid for both");
+                model.insert(key, p);
+            }
+        }
+        for (arrays, loose, k, form) in &events {
+            let nums = |v: &Vec<String>| Value::Array(v.iter().cloned().map(num_v).collect());
+            let n = match form {
+                0 => nums(&arrays[0]),
+                1 => Value::Array(arrays.iter().map(nums).collect()),
+                _ => loose.first().cloned().map_or(Value::Null, num_v),
+            };
+            let a = Value::Array(
+                arrays
+                    .iter()
+                    .zip(loose.iter().map(Some).chain(std::iter::repeat(None)))
+                    .map(|(ns, one)| match one {
+                        Some(x) if ns.is_empty() => obj(vec![("n", num_v(x.clone()))]),
+                        _ => obj(vec![("n", nums(ns))]),
+                    })
+                    .collect(),
+            );
+            let ev = obj(vec![("a", a), ("k", str_v(*k)), ("n", n)]);
+            let text = render(&ev, style);
+            let want: BTreeSet<u8> = model
+                .iter()
+                .filter(|(_, p)| reference::matches(p, &ev))
+                .map(|(k, _)| *k)
+                .collect();
+            let got: BTreeSet<u8> = m
+                .matches(text.as_bytes())
+                .expect("a valid event")
+                .into_iter()
+                .collect();
+            prop_assert_eq!(&got, &want, "matches on {}", text);
+            if ev.is_plain() {
+                prop_assert_eq!(&plain_matches(&m, &text), &want, "matches_plain on {}", text);
+            }
+        }
     }
 }
 

@@ -700,9 +700,11 @@ impl FieldIndex {
     /// once). For numbers, `text` is the number's text.
     pub(crate) fn matches(&self, leaf: &Leaf<'_>, mut hit: impl FnMut(SlotId)) {
         match *leaf {
-            Leaf::Number(x, text) => self.matches_number(x, text.as_bytes(), false, |slots| {
-                slots.iter().for_each(|&s| hit(s))
-            }),
+            Leaf::Number(x, text) => {
+                self.matches_number(x, text.as_bytes(), false, true, |slots| {
+                    slots.iter().for_each(|&s| hit(s))
+                })
+            }
             _ => self.matches_other(leaf, hit),
         }
     }
@@ -710,18 +712,21 @@ impl FieldIndex {
     /// [`FieldIndex::matches`] for a number: `x` is the double nearest `text` (a JSON
     /// number, so ASCII), and `exact` says it is known to be exactly that double (see
     /// [`crate::value::is_comparable`]; `false` when not known). `hits` gets the slots a
-    /// list at a time: a coordinate among overlapping ranges has many.
+    /// list at a time: a coordinate among overlapping ranges has many. `ranges`: whether
+    /// to ask the numeric ranges too; the caller that says no asks them of this number
+    /// and its neighbours together ([`FieldIndex::ranges_together`]).
     pub(crate) fn matches_number(
         &self,
         x: f64,
         text: &[u8],
         exact: bool,
+        ranges: bool,
         mut hits: impl FnMut(&[SlotId]),
     ) {
         hits(&self.any);
         let comparable = || exact || comparable_text(x, text);
         if self.wants_number > 0 {
-            if !self.numeric.is_empty() {
+            if ranges && !self.numeric.is_empty() {
                 // Only numbers that are exactly a double compare with a range.
                 self.numeric.containing(x, comparable, &mut hits);
             }
@@ -762,6 +767,27 @@ impl FieldIndex {
                 hits(std::slice::from_ref(&s))
             });
         }
+    }
+
+    /// Whether the field's numeric ranges are many enough to be asked of an event's
+    /// numbers together ([`FieldIndex::matches_numbers_in_ranges`]).
+    pub(crate) fn ranges_together(&self) -> bool {
+        self.wants_number > 0 && self.numeric.is_many()
+    }
+
+    /// The numeric-range part of [`FieldIndex::matches_number`] for `n` numbers of one
+    /// event at once, `x(i)` ascending, each exactly its double when `comparable(i)`:
+    /// `hits` gets the slots of the ranges that hold one of them (see
+    /// [`NumericIndex::containing_all`]; `chosen` is working memory).
+    pub(crate) fn matches_numbers_in_ranges(
+        &self,
+        n: usize,
+        x: impl Fn(usize) -> f64,
+        comparable: impl Fn(usize) -> bool,
+        chosen: &mut Vec<u32>,
+        hits: impl FnMut(&[SlotId]),
+    ) {
+        self.numeric.containing_all(n, x, comparable, chosen, hits);
     }
 
     /// [`FieldIndex::matches`] for a leaf that is no number.

@@ -755,6 +755,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             }
         }
         let s = sink.s;
+        self.numbers_in_ranges(event, s);
         for &b in &self.always {
             if s.branch_stamp[b as usize][0] != s.gen {
                 s.branch_stamp[b as usize][0] = s.gen;
@@ -778,6 +779,33 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         s.candidates = candidates;
         s.candidates.clear();
         Ok(())
+    }
+
+    /// Asks the numeric ranges of each path of [`Scratch::numbers`] about its numbers
+    /// together, in ascending order: the ranges that hold one become candidates.
+    fn numbers_in_ranges(&self, event: &[u8], s: &mut Scratch) {
+        if s.numbers.is_empty() {
+            return;
+        }
+        let mut numbers = std::mem::take(&mut s.numbers);
+        let mut atoms = std::mem::take(&mut s.atoms);
+        numbers.sort_unstable_by(|a, b| a.path.cmp(&b.path).then(a.x.total_cmp(&b.x)));
+        for held in numbers.chunk_by(|a, b| a.path == b.path) {
+            let text = |i: usize| {
+                let (start, len) = held[i].text;
+                &event[start as usize..(start + len) as usize]
+            };
+            self.fields[held[0].path as usize].matches_numbers_in_ranges(
+                held.len(),
+                |i| held[i].x,
+                |i| held[i].exact || crate::value::comparable_text(held[i].x, text(i)),
+                &mut atoms,
+                |bs| s.note_all(bs, false),
+            );
+        }
+        numbers.clear();
+        s.numbers = numbers;
+        s.atoms = atoms;
     }
 
     /// Checks a candidate branch in full: every field against the leaves of its path,
@@ -1119,6 +1147,22 @@ struct Scratch {
     hit_buf: Vec<SlotId>,
     /// The patterns found to match, by number (see `Matcher::collect`).
     hits: Vec<u32>,
+    /// Numbers in arrays on paths with many numeric ranges, asked of the ranges together
+    /// once the event is read (see [`Matcher::numbers_in_ranges`]).
+    numbers: Vec<HeldNumber>,
+    /// Working memory for [`FieldIndex::matches_numbers_in_ranges`].
+    atoms: Vec<u32>,
+}
+
+/// A number that waits for its path's numeric ranges (see [`Scratch::numbers`]).
+#[derive(Debug, Clone, Copy)]
+struct HeldNumber {
+    path: PathId,
+    x: f64,
+    /// Its text in the event: offset and length.
+    text: (u32, u32),
+    /// Known to be exactly its double.
+    exact: bool,
 }
 
 thread_local! {
@@ -1147,6 +1191,7 @@ impl Scratch {
         self.leaves.clear();
         self.trails.clear();
         self.arena.clear();
+        self.numbers.clear();
     }
 
     /// The leaves recorded on `path` in this event, latest first.
@@ -1207,7 +1252,10 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
         // Branches become candidates only through leaves on key-field paths; once every
         // such path has its leaves, no candidate and no always-checked branch means no
         // match, whatever follows.
-        self.keyed_unseen == 0 && self.s.candidates.is_empty() && self.m.always.is_empty()
+        self.keyed_unseen == 0
+            && self.s.candidates.is_empty()
+            && self.s.numbers.is_empty()
+            && self.m.always.is_empty()
     }
 
     fn leaf(&mut self, path: PathId, raw: RawLeaf<'_>, trail: &[(u32, u32)]) -> bool {
@@ -1320,7 +1368,18 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
             // A number's leaf borrows nothing of the working memory: its hits (many, for
             // a coordinate among overlapping ranges) go to the candidates directly.
             let free = trail.is_empty();
-            field.matches_number(x, text, exact, |bs| s.note_all(bs, free));
+            // In an array (a polygon's points, say) among many ranges: the ranges are
+            // asked of all the array's numbers together at the end.
+            let together = !free && field.ranges_together();
+            if together {
+                s.numbers.push(HeldNumber {
+                    path,
+                    x,
+                    text: (offset(text), text.len() as u32),
+                    exact,
+                });
+            }
+            field.matches_number(x, text, exact, !together, |bs| s.note_all(bs, free));
             return first;
         }
         let mut buf = std::mem::take(&mut s.hit_buf);

@@ -4,6 +4,14 @@
 //! list. The lists are built once after changes: per atom when their total stays within a
 //! budget (one contiguous read per value), else as the node lists of a segment tree
 //! (O(log n) lists per value, any overlap).
+//!
+//! The numbers of one event on one field (the points of a polygon, say) can also be asked
+//! together, in ascending order ([`NumericIndex::containing_all`]): then only the first
+//! finds its atom from the top, each later one searches on from the one before, and the
+//! ranges are read once each: those that hold the first atom from its list, the rest from
+//! one walk over the ranges in the order of their first atoms, from the first atom to the
+//! last. Many values among many overlapping ranges then cost about as many reads as
+//! ranges they hit, not one list per value.
 
 use crate::pattern::Range;
 
@@ -22,9 +30,20 @@ struct Tree<T> {
     /// The lists, flat: list `i` is `items[starts[i]..starts[i + 1]]`.
     starts: Vec<u32>,
     items: Vec<T>,
+    /// Every range as the atoms it holds, in the order of its first atom (see
+    /// [`NumericIndex::containing_all`]).
+    spans: Vec<Span<T>>,
     /// `None`: list `a` holds every range that holds atom `a`. `Some(size)`: the lists are
     /// the nodes of an iterative segment tree over `size` leaves (atoms).
     segments: Option<usize>,
+}
+
+/// A range as the atoms it holds, `first..=last`.
+#[derive(Debug, Clone, Copy)]
+struct Span<T> {
+    first: u32,
+    last: u32,
+    item: T,
 }
 
 /// Below this many ranges a linear scan is faster than the tree.
@@ -40,6 +59,11 @@ const PER_ATOM_BUDGET: usize = 128;
 impl<T: Copy + PartialEq> NumericIndex<T> {
     pub(crate) fn is_empty(&self) -> bool {
         self.ranges.is_empty()
+    }
+
+    /// Whether there are more ranges than a scan of them all is quick for.
+    pub(crate) fn is_many(&self) -> bool {
+        self.ranges.len() > LINEAR
     }
 
     pub(crate) fn insert(&mut self, range: Range, item: T) {
@@ -87,6 +111,98 @@ impl<T: Copy + PartialEq> NumericIndex<T> {
             Some(size) => path_to_root(atom, size).for_each(|n| each(list(n))),
         }
     }
+
+    /// [`NumericIndex::containing`] for `n` values at once, `x(0) <= x(1) <= ...` (NaN
+    /// anywhere is skipped): calls `f` with the payloads of the ranges that hold at least
+    /// one value `i` with `comparable(i)`, a list at a time (a payload may come more than
+    /// once).
+    /// `comparable(i)` is asked only of values that some range holds, and only until one
+    /// of the values in an atom answers yes. `chosen` is working memory.
+    pub(crate) fn containing_all(
+        &self,
+        n: usize,
+        x: impl Fn(usize) -> f64,
+        comparable: impl Fn(usize) -> bool,
+        chosen: &mut Vec<u32>,
+        mut f: impl FnMut(&[T]),
+    ) {
+        if !self.is_many() || n == 1 {
+            for i in 0..n {
+                self.containing(x(i), || comparable(i), &mut f);
+            }
+            return;
+        }
+        let tree = self.tree.get_or_init(|| Tree::build(&self.ranges));
+        // The atoms that some range and some admitted value hold, ascending.
+        chosen.clear();
+        let mut pos = None;
+        for i in 0..n {
+            let v = x(i);
+            if v.is_nan() {
+                continue;
+            }
+            let p = match pos {
+                None => tree.position(v),
+                Some(from) => tree.position_from(v, from),
+            };
+            pos = Some(p);
+            let atom = tree.atom_at(p, v);
+            let a = u32::try_from(atom).unwrap_or(u32::MAX);
+            if chosen.last() != Some(&a) && tree.holds_any(atom) && comparable(i) {
+                chosen.push(a);
+            }
+        }
+        let Some(&low) = chosen.first() else {
+            return;
+        };
+        // The ranges that hold the lowest atom, then for each later chosen atom those that
+        // hold it and not the one before: the ranges that start between the two and reach
+        // it, or (when fewer) all that hold it.
+        tree.lists_of(low as usize, &mut f);
+        let spans = &tree.spans;
+        let mut from = spans.partition_point(|s| s.first <= low);
+        for &a in &chosen[1..] {
+            let to = search_on(spans.len(), from, |i| spans[i].first <= a);
+            if to - from <= tree.held(a as usize) {
+                for span in &spans[from..to] {
+                    if span.last >= a {
+                        f(std::slice::from_ref(&span.item));
+                    }
+                }
+            } else {
+                tree.lists_of(a as usize, &mut f);
+            }
+            from = to;
+        }
+    }
+}
+
+/// The first `i` in `from..len` where `below(i)` is false (`len` if none), when it is true
+/// before `from` and false from some point on: searched from `from` in steps that double,
+/// for an answer near `from`.
+fn search_on(len: usize, from: usize, below: impl Fn(usize) -> bool) -> usize {
+    let (mut lo, mut step) = (from, 1);
+    loop {
+        // `below` holds for everything before `lo`.
+        let probe = lo + step;
+        if probe > len || !below(probe - 1) {
+            let hi = probe.min(len);
+            let mut size = hi - lo;
+            // Binary search within `lo..hi`.
+            while size > 0 {
+                let half = size / 2;
+                if below(lo + half) {
+                    lo += half + 1;
+                    size -= half + 1;
+                } else {
+                    size = half;
+                }
+            }
+            return lo;
+        }
+        lo = probe;
+        step *= 2;
+    }
 }
 
 /// The nodes of a segment tree over `size` leaves from atom `atom`'s leaf up to the root:
@@ -100,6 +216,61 @@ impl<T: Copy> Tree<T> {
     /// `2k + 1` the point `ends[k]`.
     #[inline]
     fn atom(&self, x: f64) -> usize {
+        self.atom_at(self.position(x), x)
+    }
+
+    /// The atom that holds `x`, given its [`Tree::position`] `pos`.
+    #[inline]
+    fn atom_at(&self, pos: usize, x: f64) -> usize {
+        if self.ends.get(pos) == Some(&x) {
+            2 * pos + 1
+        } else {
+            2 * pos
+        }
+    }
+
+    /// [`Tree::position`] of `x` when the ends before `from` are known to be below it:
+    /// searched on from there, for a value near the one before.
+    fn position_from(&self, x: f64, from: usize) -> usize {
+        search_on(self.ends.len(), from, |i| self.ends[i] < x)
+    }
+
+    /// How many entries the lists of [`Tree::lists_of`] have for `atom`.
+    fn held(&self, atom: usize) -> usize {
+        let len = |i: usize| (self.starts[i + 1] - self.starts[i]) as usize;
+        match self.segments {
+            None => len(atom),
+            Some(size) => path_to_root(atom, size).map(len).sum(),
+        }
+    }
+
+    /// Whether some range holds atom `atom`.
+    fn holds_any(&self, atom: usize) -> bool {
+        let filled = |i: usize| self.starts[i] < self.starts[i + 1];
+        match self.segments {
+            None => filled(atom),
+            Some(size) => path_to_root(atom, size).any(filled),
+        }
+    }
+
+    /// Calls `f` with the lists that together hold every range that holds `atom`.
+    fn lists_of(&self, atom: usize, mut f: impl FnMut(&[T])) {
+        let mut each = |i: usize| {
+            let list = &self.items[self.starts[i] as usize..self.starts[i + 1] as usize];
+            if !list.is_empty() {
+                f(list);
+            }
+        };
+        match self.segments {
+            None => each(atom),
+            Some(size) => path_to_root(atom, size).for_each(each),
+        }
+    }
+
+    /// How many ends lie below `x` (not NaN): a small array of every 32nd end first, then
+    /// one block of 32.
+    #[inline]
+    fn position(&self, x: f64) -> usize {
         let block = self.coarse.partition_point(|&e| e < x);
         // `coarse[block - 1] < x <= coarse[block]`: the first end not below `x` lies after
         // `ends[(block - 1) * STRIDE]` and no later than `ends[block * STRIDE]`.
@@ -109,12 +280,7 @@ impl<T: Copy> Tree<T> {
             (block - 1) * STRIDE + 1
         };
         let hi = (block * STRIDE + 1).min(self.ends.len());
-        let pos = lo + self.ends[lo..hi].partition_point(|&e| e < x);
-        if pos < self.ends.len() && self.ends[pos] == x {
-            2 * pos + 1
-        } else {
-            2 * pos
-        }
+        lo + self.ends[lo..hi].partition_point(|&e| e < x)
     }
 
     fn build(ranges: &[(Range, T)]) -> Tree<T> {
@@ -130,6 +296,7 @@ impl<T: Copy> Tree<T> {
         let size = atoms.next_power_of_two();
         let mut nodes: Vec<Vec<T>> = (0..2 * size).map(|_| Vec::new()).collect();
         let index = |v: f64| ends.partition_point(|&e| e < v);
+        let mut spans = Vec::with_capacity(ranges.len());
         for (r, t) in ranges {
             let first = match r.lower {
                 None => 0,
@@ -152,6 +319,12 @@ impl<T: Copy> Tree<T> {
             if first > last {
                 continue;
             }
+            let atom = |a: usize| u32::try_from(a).unwrap_or(u32::MAX);
+            spans.push(Span {
+                first: atom(first),
+                last: atom(last),
+                item: *t,
+            });
             // Half-open [lo, hi) over leaves, iterative segment-tree insertion.
             let (mut lo, mut hi) = (first + size, last + 1 + size);
             while lo < hi {
@@ -192,11 +365,13 @@ impl<T: Copy> Tree<T> {
             items.extend_from_slice(list);
             starts.push(u32::try_from(items.len()).unwrap_or(u32::MAX));
         }
+        spans.sort_by_key(|s| s.first);
         Tree {
             ends,
             coarse,
             starts,
             items,
+            spans,
             segments,
         }
     }
@@ -249,6 +424,33 @@ mod tests {
         assert_eq!(got, want, "x = {x}");
     }
 
+    /// [`NumericIndex::containing_all`] finds the ranges of `all` that hold an admitted
+    /// value of `xs` (ascending, NaN last).
+    fn agrees_all(
+        idx: &NumericIndex<u32>,
+        all: &[(Range, u32)],
+        xs: &[f64],
+        admit: impl Fn(usize) -> bool,
+        chosen: &mut Vec<u32>,
+    ) {
+        let mut got = Vec::new();
+        idx.containing_all(
+            xs.len(),
+            |i| xs[i],
+            &admit,
+            chosen,
+            |ts| got.extend_from_slice(ts),
+        );
+        got.sort_unstable();
+        got.dedup();
+        let want: Vec<u32> = all
+            .iter()
+            .filter(|(r, _)| (0..xs.len()).any(|i| admit(i) && r.contains(xs[i])))
+            .map(|(_, t)| *t)
+            .collect();
+        assert_eq!(got, want, "xs = {xs:?}");
+    }
+
     /// Many ranges (so the two-level search crosses blocks), queried at every end point,
     /// just beside each and between: the per-atom lists for narrow ranges, the segment
     /// tree for nested ones (whose per-atom lists would grow with the square).
@@ -290,6 +492,23 @@ mod tests {
             }
             for &p in &probes {
                 agrees(&idx, &all, p);
+            }
+            // Values asked together: runs of neighbours (a polygon's points), duplicates,
+            // NaN, values no range holds, and values not admitted.
+            probes.sort_by(f64::total_cmp);
+            let mut chosen = Vec::new();
+            for width in [1, 2, 3, 7, 40, 400] {
+                for (k, window) in probes.windows(width).enumerate().step_by(width) {
+                    let mut xs = window.to_vec();
+                    if k % 5 == 0 {
+                        xs.push(f64::NAN);
+                    }
+                    if k % 3 == 0 {
+                        xs.insert(xs.len() / 2, xs[xs.len() / 2]);
+                    }
+                    let admit = |i: usize| (i + k) % 4 != 1;
+                    agrees_all(&idx, &all, &xs, admit, &mut chosen);
+                }
             }
             let tree = idx.tree.get().expect("built");
             assert_eq!(tree.segments.is_some(), nested);
