@@ -33,6 +33,8 @@ struct Tree<T> {
     /// Every range as the atoms it holds, in the order of its first atom (see
     /// [`NumericIndex::containing_all`]).
     spans: Vec<Span<T>>,
+    /// Per atom, how many spans start at or before it.
+    spans_to: Vec<u32>,
     /// `None`: list `a` holds every range that holds atom `a`. `Some(size)`: the lists are
     /// the nodes of an iterative segment tree over `size` leaves (atoms).
     segments: Option<usize>,
@@ -160,7 +162,7 @@ impl<T: Copy + PartialEq> NumericIndex<T> {
         // it, or (when fewer) all that hold it.
         tree.lists_of(low as usize, &mut f);
         let spans = &tree.spans;
-        let mut from = spans.partition_point(|s| s.first <= low);
+        let mut from = tree.spans_to[low as usize] as usize;
         for &a in &chosen[1..] {
             let to = search_on(spans.len(), from, |i| spans[i].first <= a);
             if to - from <= tree.held(a as usize) {
@@ -366,12 +368,21 @@ impl<T: Copy> Tree<T> {
             starts.push(u32::try_from(items.len()).unwrap_or(u32::MAX));
         }
         spans.sort_by_key(|s| s.first);
+        let mut spans_to = Vec::with_capacity(atoms);
+        let mut k = 0;
+        for atom in 0..atoms {
+            while spans.get(k).is_some_and(|s: &Span<T>| s.first as usize <= atom) {
+                k += 1;
+            }
+            spans_to.push(u32::try_from(k).unwrap_or(u32::MAX));
+        }
         Tree {
             ends,
             coarse,
             starts,
             items,
             spans,
+            spans_to,
             segments,
         }
     }
