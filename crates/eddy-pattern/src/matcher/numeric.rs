@@ -371,7 +371,10 @@ impl<T: Copy> Tree<T> {
         let mut spans_to = Vec::with_capacity(atoms);
         let mut k = 0;
         for atom in 0..atoms {
-            while spans.get(k).is_some_and(|s: &Span<T>| s.first as usize <= atom) {
+            while spans
+                .get(k)
+                .is_some_and(|s: &Span<T>| s.first as usize <= atom)
+            {
                 k += 1;
             }
             spans_to.push(u32::try_from(k).unwrap_or(u32::MAX));

@@ -320,13 +320,14 @@ impl Trie {
     }
 }
 
-/// Scans `event`, reporting leaves on named paths to `sink`.
+/// Scans `event`, reporting leaves on named paths to `sink`; returns how far into the
+/// event it read.
 pub(crate) fn scan(
     trie: &Trie,
     event: &[u8],
     mode: Mode,
     sink: &mut impl Sink,
-) -> Result<(), Stop> {
+) -> Result<usize, Stop> {
     let mut s = Scanner {
         s: event,
         i: 0,
@@ -350,7 +351,7 @@ pub(crate) fn scan(
     }
     if s.value(0, 0, sink).is_err() {
         return match s.halt {
-            Stop::Done => Ok(()),
+            Stop::Done => Ok(s.i),
             other => Err(other),
         };
     }
@@ -358,7 +359,7 @@ pub(crate) fn scan(
     if s.i != event.len() {
         return Err(ScanError::Syntax("unexpected data after the document", s.i).into());
     }
-    Ok(())
+    Ok(s.i)
 }
 
 /// A scan is stopping; why is in [`Scanner::halt`]. (A one-byte error keeps the results
