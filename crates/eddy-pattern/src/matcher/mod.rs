@@ -1167,7 +1167,10 @@ fn touch_lines(event: &[u8], reach: usize) {
     /// Only for a scan that reads more than the first few lines: reading ahead an event
     /// of which three lines are read (patterns on its early fields) slowed it down.
     const FIRST_LINES: usize = 4 * 64;
-    let end = reach.min(event.len());
+    /// Past this the hardware's own reading ahead has long caught on; a large event read
+    /// through once must not make every later one pay for lines the scan may not reach.
+    const AT_MOST: usize = 2048;
+    let end = reach.min(event.len()).min(AT_MOST);
     if end > FIRST_LINES {
         let mut any = 0u8;
         for i in (64..end).step_by(64) {
