@@ -8,10 +8,11 @@
 //! The numbers of one event on one field (the points of a polygon, say) can also be asked
 //! together, in ascending order ([`NumericIndex::containing_all`]): then only the first
 //! finds its atom from the top, each later one searches on from the one before, and the
-//! ranges are read once each: those that hold the first atom from its list, the rest from
-//! one walk over the ranges in the order of their first atoms, from the first atom to the
-//! last. Many values among many overlapping ranges then cost about as many reads as
-//! ranges they hit, not one list per value.
+//! ranges are read about once each: those that hold the first atom from its list, those
+//! that start after one atom and reach the next from a walk over the ranges in the order
+//! of their first atoms (or from the next atom's own list, when that is shorter). Many
+//! values among many overlapping ranges then cost about as many reads as ranges they hit,
+//! not one list per value.
 
 use crate::pattern::Range;
 
@@ -117,9 +118,8 @@ impl<T: Copy + PartialEq> NumericIndex<T> {
     /// [`NumericIndex::containing`] for `n` values at once, `x(0) <= x(1) <= ...` (NaN
     /// anywhere is skipped): calls `f` with the payloads of the ranges that hold at least
     /// one value `i` with `comparable(i)`, a list at a time (a payload may come more than
-    /// once).
-    /// `comparable(i)` is asked only of values that some range holds, and only until one
-    /// of the values in an atom answers yes. `chosen` is working memory.
+    /// once). `comparable(i)` is asked only of values that some range holds, and only
+    /// until one of the values in an atom answers yes. `chosen` is working memory.
     pub(crate) fn containing_all(
         &self,
         n: usize,
