@@ -135,8 +135,58 @@ enum CheckTest {
     Caseless(StrKey),
     /// `anything-but` a list of strings: any leaf but a string among them passes.
     NotStrs(Box<[StrKey]>),
+    /// [`CheckTest::NotStrs`] for a few short strings, held in place (no read behind a
+    /// pointer for the candidates it checks).
+    NotFew(FewStrs),
     /// Any other tests: a leaf passes if it passes one.
     Tests(Box<[Test]>),
+}
+
+/// Up to [`FewStrs::MOST`] strings of [`FewStrs::ROOM`] bytes in all, one after another
+/// (see [`CheckTest::NotFew`]).
+#[derive(Debug)]
+struct FewStrs {
+    /// Each string's length, [`FewStrs::NONE`] past the last.
+    lens: [u8; FewStrs::MOST],
+    bytes: [u8; FewStrs::ROOM],
+}
+
+impl FewStrs {
+    const MOST: usize = 3;
+    const ROOM: usize = 28;
+    const NONE: u8 = u8::MAX;
+
+    /// The strings packed, or `None` if they are too many or too long.
+    fn new(texts: &[&str]) -> Option<FewStrs> {
+        if texts.len() > Self::MOST || texts.iter().map(|t| t.len()).sum::<usize>() > Self::ROOM {
+            return None;
+        }
+        let mut few = FewStrs {
+            lens: [Self::NONE; Self::MOST],
+            bytes: [0; Self::ROOM],
+        };
+        let mut at = 0;
+        for (len, text) in few.lens.iter_mut().zip(texts) {
+            *len = text.len() as u8;
+            few.bytes[at..at + text.len()].copy_from_slice(text.as_bytes());
+            at += text.len();
+        }
+        Some(few)
+    }
+
+    /// Whether `value` is one of the strings.
+    #[inline]
+    fn contains(&self, value: &[u8]) -> bool {
+        let mut at = 0;
+        for &len in self.lens.iter().take_while(|&&l| l != Self::NONE) {
+            let len = usize::from(len);
+            if self.bytes.get(at..at + len) == Some(value) {
+                return true;
+            }
+            at += len;
+        }
+        false
+    }
 }
 
 /// See [`CheckTest::Bytes`].
@@ -206,15 +256,19 @@ impl CheckTest {
                 ignore_case: false,
             }] => CheckTest::Suffix(key(text)),
             [Test::EqualsIgnoreCase(s)] if s.is_ascii() => CheckTest::Caseless(key(s)),
-            [Test::AnythingBut(AnythingBut::Values(values))] => CheckTest::NotStrs(
-                values
+            [Test::AnythingBut(AnythingBut::Values(values))] => {
+                let texts = values
                     .iter()
                     .map(|v| match v {
-                        Literal::String(s) => Some(key(s)),
+                        Literal::String(s) => Some(s.as_str()),
                         _ => None,
                     })
-                    .collect::<Option<_>>()?,
-            ),
+                    .collect::<Option<Vec<_>>>()?;
+                match FewStrs::new(&texts) {
+                    Some(few) => CheckTest::NotFew(few),
+                    None => CheckTest::NotStrs(texts.iter().map(|t| key(t)).collect()),
+                }
+            }
             _ => return None,
         })
     }
@@ -1023,6 +1077,9 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
                         !keys.iter().any(|k| value == k.as_bytes())
                     }
                 }
+                CheckTest::NotFew(few) => {
+                    rec.kind != LeafKind::String || !few.contains(rec.bytes(event, &s.arena))
+                }
                 CheckTest::Tests(tests) => {
                     let leaf = rec.leaf(event, &s.arena);
                     tests.iter().any(|t| t.matches(&leaf))
@@ -1429,6 +1486,23 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
 mod tests {
     use super::*;
 
+    /// The strings an `anything-but` holds in place fit beside the check's other forms,
+    /// so that holding them does not make every check larger.
+    #[test]
+    fn strings_held_in_place_make_no_check_larger() {
+        assert_eq!(
+            std::mem::size_of::<CheckTest>(),
+            std::mem::size_of::<StrKey>() + 8
+        );
+        let few = FewStrs::new(&["ST", "AVE", "UNKNOWN"]).expect("short");
+        assert!(few.contains(b"AVE") && few.contains(b"UNKNOWN") && few.contains(b"ST"));
+        assert!(!few.contains(b"") && !few.contains(b"STAVE") && !few.contains(b"AV"));
+        let empty = FewStrs::new(&["", "x"]).expect("short");
+        assert!(empty.contains(b"") && empty.contains(b"x") && !empty.contains(b"y"));
+        assert!(FewStrs::new(&["a", "b", "c", "d"]).is_none());
+        assert!(FewStrs::new(&["0123456789", "0123456789", "012345678"]).is_none());
+    }
+
     /// A candidate's other fields are checked by the quick pass when a leaf outside
     /// arrays passes (or none passes at all), and by array consistency when only leaves in
     /// array elements pass; byte tests (exact, prefix, suffix) and other tests alike.
@@ -1452,6 +1526,19 @@ mod tests {
         m.add(
             6,
             br#"{"k":["6"],"a":[{"prefix":"ab"}],"b":[{"suffix":"yz"}]}"#,
+        )
+        .expect("valid");
+        // `anything-but` strings held in place (few and short) and behind a pointer.
+        m.add(7, br#"{"k":["7"],"a":[{"anything-but":["ab",""]}]}"#)
+            .expect("valid");
+        m.add(
+            8,
+            br#"{"k":["8"],"a":[{"anything-but":["w","x","y","z"]}]}"#,
+        )
+        .expect("valid");
+        m.add(
+            9,
+            br#"{"k":["9"],"a":[{"anything-but":["a long street name","another long one"]}]}"#,
         )
         .expect("valid");
         let cases: &[(&str, &[i32])] = &[
@@ -1489,6 +1576,15 @@ mod tests {
             (r#"{"k":"6","a":["x","abc"],"b":["xyz"]}"#, &[6]),
             (r#"{"k":"6","a":"a\u0062","b":"xy\u007a"}"#, &[6]),
             (r#"{"k":"6","a":"abc"}"#, &[]),
+            (r#"{"k":"7","a":"abc"}"#, &[7]),
+            (r#"{"k":"7","a":"ab"}"#, &[]),
+            (r#"{"k":"7","a":""}"#, &[]),
+            (r#"{"k":"7","a":["ab","x"]}"#, &[7]),
+            (r#"{"k":"7","a":7}"#, &[7]),
+            (r#"{"k":"8","a":"z"}"#, &[]),
+            (r#"{"k":"8","a":"v"}"#, &[8]),
+            (r#"{"k":"9","a":"another long one"}"#, &[]),
+            (r#"{"k":"9","a":"a long street"}"#, &[9]),
         ];
         for &(event, want) in cases {
             for plain in [false, true] {
@@ -1501,8 +1597,7 @@ mod tests {
                 got.sort_unstable();
                 assert_eq!(got, want, "{event} (plain: {plain})");
                 let reference = crate::json::parse(event.as_bytes()).expect("json");
-                let want_ref: Vec<i32> = [1, 2, 3, 4, 5, 6]
-                    .into_iter()
+                let want_ref: Vec<i32> = (1..=9)
                     .filter(|k| {
                         let p = m.get(k).expect("added");
                         crate::reference::matches(p, &reference)
