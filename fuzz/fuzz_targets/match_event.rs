@@ -53,8 +53,16 @@ fuzz_target!(|data: &[u8]| {
             );
         }
     }
-    // Read the plain way, any event gets an answer or an error, never a panic.
-    let _ = m.matches_plain(event);
+    // Read the plain way, any event gets an answer or an error, never a panic; handed
+    // over one key at a time, the same keys.
+    if let Ok(mut plain) = m.matches_plain(event) {
+        let mut each = Vec::new();
+        m.for_each_match_plain(event, |&k| each.push(k))
+            .expect("read once, so again");
+        plain.sort_unstable();
+        each.sort_unstable();
+        assert_eq!(plain, each, "for_each_match_plain and matches_plain disagree");
+    }
     m.remove(&0);
     if let Ok(ids) = m.matches(event) {
         assert!(!ids.contains(&0), "a removed pattern still matches");

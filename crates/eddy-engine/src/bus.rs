@@ -906,13 +906,13 @@ impl Engine {
         let mut parsed = None;
         let ingestion_time = format_time(i64::try_from(now / 1000).unwrap_or(i64::MAX));
         for rule_name in matched {
-            let Some(rule) = bus.rules.get(&rule_name) else {
+            let Some(rule) = bus.rules.get(rule_name) else {
                 continue;
             };
             if rule.def.state != RuleState::Enabled {
                 continue;
             }
-            let rule_arn = self.inner.config.scope.rule_arn(bus_name, &rule_name);
+            let rule_arn = self.inner.config.scope.rule_arn(bus_name, rule_name);
             for target in &rule.targets {
                 if let TargetArn::Bus(next) = &target.to {
                     if hops + 1 < self.inner.config.limits.max_bus_hops && next != bus_name {
@@ -1166,13 +1166,18 @@ impl<'a> Envelope<'a> {
         }
     }
 
-    /// The rules of `matcher` that the event matches.
-    fn matches(&self, matcher: &Matcher<RuleName>) -> Result<Vec<RuleName>, eddy_pattern::Error> {
+    /// The rules of `matcher` that the event matches (their names borrowed from it).
+    fn matches<'m>(
+        &self,
+        matcher: &'m Matcher<RuleName>,
+    ) -> Result<Vec<&'m RuleName>, eddy_pattern::Error> {
+        let mut matched = Vec::new();
         if self.plain {
-            matcher.matches_plain(self.json.as_bytes())
+            matcher.for_each_match_plain(self.json.as_bytes(), |name| matched.push(name))?;
         } else {
-            matcher.matches(self.json.as_bytes())
+            matcher.for_each_match(self.json.as_bytes(), |name| matched.push(name))?;
         }
+        Ok(matched)
     }
 }
 

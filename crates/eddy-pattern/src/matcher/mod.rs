@@ -748,6 +748,26 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         })
     }
 
+    /// [`Matcher::matches`] without the vector: calls `f` with the key of each pattern
+    /// that matches (once each, in no particular order), borrowed from the matcher, for a
+    /// caller that only reads them (no key is cloned, nothing is allocated).
+    pub fn for_each_match<'m>(
+        &'m self,
+        event: &[u8],
+        mut f: impl FnMut(&'m K),
+    ) -> Result<(), Error> {
+        self.with_scratch(|_, s| self.run(event, Mode::Full, s, |p| f(self.key_of(p))))
+    }
+
+    /// [`Matcher::matches_plain`] without the vector, as [`Matcher::for_each_match`].
+    pub fn for_each_match_plain<'m>(
+        &'m self,
+        event: &[u8],
+        mut f: impl FnMut(&'m K),
+    ) -> Result<(), Error> {
+        self.with_scratch(|_, s| self.run(event, Mode::Plain, s, |p| f(self.key_of(p))))
+    }
+
     /// The key of a live pattern.
     fn key_of(&self, p: u32) -> &K {
         self.emit_keys[p as usize]
@@ -1596,6 +1616,15 @@ mod tests {
                 let mut got = got.expect("scanned");
                 got.sort_unstable();
                 assert_eq!(got, want, "{event} (plain: {plain})");
+                let mut each = Vec::new();
+                let read = if plain {
+                    m.for_each_match_plain(event.as_bytes(), |&k| each.push(k))
+                } else {
+                    m.for_each_match(event.as_bytes(), |&k| each.push(k))
+                };
+                read.expect("scanned");
+                each.sort_unstable();
+                assert_eq!(each, want, "{event} (each, plain: {plain})");
                 let reference = crate::json::parse(event.as_bytes()).expect("json");
                 let want_ref: Vec<i32> = (1..=9)
                     .filter(|k| {
