@@ -13,17 +13,23 @@ fuzz_target!(|data: &[u8]| {
         Some(i) => (&data[..i], &data[i + 1..]),
         None => (data, &b""[..]),
     };
-    let Ok(head) = std::str::from_utf8(head) else { return };
+    let Ok(head) = std::str::from_utf8(head) else {
+        return;
+    };
     let headers: Vec<(String, String)> = head
         .lines()
         .filter_map(|line| line.split_once(':'))
         .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
         .collect();
-    let Ok(entries) = cloudevents::parse(headers.iter().map(|(n, v)| (n.as_str(), v.as_str())), body) else {
+    let Ok(entries) =
+        cloudevents::parse(headers.iter().map(|(n, v)| (n.as_str(), v.as_str())), body)
+    else {
         return;
     };
     for entry in entries {
-        let (Some(source), Some(detail_type), Some(detail)) = (entry.source, entry.detail_type, entry.detail) else {
+        let (Some(source), Some(detail_type), Some(detail)) =
+            (entry.source, entry.detail_type, entry.detail)
+        else {
             panic!("a parsed CloudEvent lacks source, type or detail");
         };
         // JSON (numbers of any size included, as the engine reads them) and an object.

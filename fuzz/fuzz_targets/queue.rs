@@ -7,10 +7,15 @@ use eddy_queue::{NewMessage, Queue, QueueConfig, ReceiveRequest};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&flags, rest)) = data.split_first() else { return };
+    let Some((&flags, rest)) = data.split_first() else {
+        return;
+    };
     let fifo = flags & 1 == 1;
     let mut config = QueueConfig::new(fifo);
-    let mut attrs = vec![("VisibilityTimeout".to_owned(), u32::from(flags >> 4).to_string())];
+    let mut attrs = vec![(
+        "VisibilityTimeout".to_owned(),
+        u32::from(flags >> 4).to_string(),
+    )];
     if fifo && flags & 2 == 2 {
         attrs.push(("ContentBasedDeduplication".to_owned(), "true".to_owned()));
     }
@@ -26,7 +31,11 @@ fuzz_target!(|data: &[u8]| {
     let mut handles: Vec<String> = Vec::new();
     let mut next_id = 0u64;
     for chunk in rest.chunks(3) {
-        let (op, a, b) = (chunk[0], chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0));
+        let (op, a, b) = (
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        );
         match op % 8 {
             0 | 1 => {
                 next_id += 1;
@@ -75,6 +84,9 @@ fuzz_target!(|data: &[u8]| {
         }
         let _ = queue.take_changes();
         let counts = queue.counts(now);
-        assert!(counts.visible + counts.not_visible + counts.delayed <= queue.len() as u64, "counts exceed the messages held");
+        assert!(
+            counts.visible + counts.not_visible + counts.delayed <= queue.len() as u64,
+            "counts exceed the messages held"
+        );
     }
 });

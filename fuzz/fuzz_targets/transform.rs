@@ -30,7 +30,10 @@ fuzz_target!(|data: &[u8]| {
             _ => true,
         };
         if json_out {
-            assert!(json::parse(out.as_bytes()).is_ok(), "delivered JSON is not JSON: {out}");
+            assert!(
+                json::parse(out.as_bytes()).is_ok(),
+                "delivered JSON is not JSON: {out}"
+            );
         }
     }
 });
