@@ -722,7 +722,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
 
     /// Like [`Matcher::matches`], appending to `out` (which is not cleared).
     pub fn matches_into(&self, event: &[u8], out: &mut Vec<K>) -> Result<(), Error> {
-        self.with_scratch(|m, s| m.run(event, Mode::Full, s, |p| out.push(m.key_of(p).clone())))
+        self.for_each_match(event, |k| out.push(k.clone()))
     }
 
     /// Like [`Matcher::matches`], for a *plain* event: valid JSON in which no object
@@ -751,21 +751,27 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
     /// [`Matcher::matches`] without the vector: calls `f` with the key of each pattern
     /// that matches (once each, in no particular order), borrowed from the matcher, for a
     /// caller that only reads them (no key is cloned, nothing is allocated).
-    pub fn for_each_match<'m>(
-        &'m self,
-        event: &[u8],
-        mut f: impl FnMut(&'m K),
-    ) -> Result<(), Error> {
-        self.with_scratch(|_, s| self.run(event, Mode::Full, s, |p| f(self.key_of(p))))
+    pub fn for_each_match<'m>(&'m self, event: &[u8], f: impl FnMut(&'m K)) -> Result<(), Error> {
+        self.each_key(event, Mode::Full, f)
     }
 
     /// [`Matcher::matches_plain`] without the vector, as [`Matcher::for_each_match`].
     pub fn for_each_match_plain<'m>(
         &'m self,
         event: &[u8],
+        f: impl FnMut(&'m K),
+    ) -> Result<(), Error> {
+        self.each_key(event, Mode::Plain, f)
+    }
+
+    /// Calls `f` with the key of each pattern that matches the event read in `mode`.
+    fn each_key<'m>(
+        &'m self,
+        event: &[u8],
+        mode: Mode,
         mut f: impl FnMut(&'m K),
     ) -> Result<(), Error> {
-        self.with_scratch(|_, s| self.run(event, Mode::Plain, s, |p| f(self.key_of(p))))
+        self.with_scratch(|_, s| self.run(event, mode, s, |p| f(self.key_of(p))))
     }
 
     /// The key of a live pattern.
