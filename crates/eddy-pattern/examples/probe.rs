@@ -15,7 +15,8 @@
 //! for one key's value with `memchr::memmem`; `PROBE_FULL` times `matches` (which reads
 //! every byte) instead of `matches_plain`; `PROBE_BATCH=8:0,64,128` also times matching
 //! in batches of 8 with bytes 0, 64 and 128 of the next batch read ahead; `PROBE_PATTERN`
-//! one pattern of your own instead of the set's (whose name then only labels the output);
+//! one pattern of your own instead of the set's (whose name then only labels the output),
+//! and `PROBE_PATTERNS=file` the first `patterns` lines of a file, one pattern per line;
 //! `PROBE_EVICT` writes 128 MB of other memory before each timed pass, so that the events
 //! come from memory.
 
@@ -61,6 +62,13 @@ fn main() {
     };
     let rules = if let Ok(pattern) = std::env::var("PROBE_PATTERN") {
         vec![rules::Rule::same(pattern)]
+    } else if let Ok(file) = std::env::var("PROBE_PATTERNS") {
+        let text = std::fs::read_to_string(&file).expect("read PROBE_PATTERNS");
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .take(n)
+            .map(|l| rules::Rule::same(l.to_owned()))
+            .collect()
     } else if set.starts_with("classic") {
         let name = set.trim_start_matches("classic/");
         rules::CLASSIC

@@ -85,9 +85,7 @@ struct BranchEntry {
     fields: Vec<(PathId, Need)>,
     /// The field whose tests are indexed; none for branches checked on every event.
     key: Option<usize>,
-    /// [`Slim::needs`] of all its fields, the key field's too.
-    needs: u64,
-    /// Some of `needs` are [`edge_bit`]s.
+    /// Some of its [`Slim::needs`] are [`edge_bit`]s (set when it is indexed).
     edges: bool,
 }
 
@@ -332,8 +330,14 @@ pub struct Matcher<K> {
     paths: FxHashMap<String, PathId>,
     fields: Vec<FieldIndex>,
     /// Per path, how many indexed branches may read its leaves when checked (all but
-    /// those selected through their only field): a path none reads is not recorded.
+    /// those selected through their only field, and those with their key field on it that
+    /// need a hit on every field: [`Matcher::key_recorded`]): a path none reads is not
+    /// recorded.
     recorded: Vec<u32>,
+    /// Per path, how many indexed branches have their key field on it and read its
+    /// leaves back only from array elements (see [`Matcher::count_reads`]): a leaf
+    /// outside arrays on such a path alone is not recorded.
+    key_recorded: Vec<u32>,
     /// How many paths have key-field tests (a non-empty [`FieldIndex`]): once a plain
     /// event has given each of them its leaf with no branch selected, nothing can match.
     keyed_paths: usize,
@@ -426,6 +430,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             paths: FxHashMap::default(),
             fields: Vec::new(),
             recorded: Vec::new(),
+            key_recorded: Vec::new(),
             keyed_paths: 0,
             trie: Trie::new(),
             always: Vec::new(),
@@ -498,15 +503,10 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
                     }),
             );
             let checks = &self.checks[start..];
-            let (values, edges) = checks
-                .iter()
-                .map(Check::need_bits)
-                .fold((0, 0), |(v, e), (cv, ce)| (v | cv, e | ce));
             let entry = BranchEntry {
                 fields,
                 key: None,
-                needs: values | edges,
-                edges: edges != 0,
+                edges: false,
             };
             // Set when the branch is indexed.
             let slim = Slim {
@@ -577,19 +577,23 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         self.slim[b as usize].key = key.map_or(NO_KEY, |j| j as u32);
         let only_key = self.branches[b as usize].fields.len() == 1 && key == Some(0);
         self.slim[b as usize].only_key = only_key;
-        // A branch selected through its only field holds: nothing for `needs` to rule out.
-        let needs = if only_key {
-            0
-        } else {
-            self.branches[b as usize].needs
-        };
+        // What the other fields need: a candidate's key field passed, so its bits are
+        // there (and its leaves outside arrays are not recorded, see `count_reads`). A
+        // branch selected through its only field holds: nothing to rule out.
+        let slim = self.slim[b as usize];
+        let (values, edges) = self.checks[slim.checks..slim.checks + slim.fields as usize]
+            .iter()
+            .enumerate()
+            .filter(|&(j, _)| !only_key && Some(j) != key)
+            .map(|(_, c)| c.need_bits())
+            .fold((0, 0), |(v, e), (cv, ce)| (v | cv, e | ce));
+        let needs = values | edges;
         self.slim[b as usize].needs = needs;
+        self.branches[b as usize].edges = edges != 0;
         self.needing_branches += usize::from(needs != 0);
-        self.needing_edges += usize::from(needs != 0 && self.branches[b as usize].edges);
+        self.needing_edges += usize::from(edges != 0);
         if !only_key {
-            for &(path, _) in &self.branches[b as usize].fields {
-                self.recorded[path as usize] += 1;
-            }
+            self.count_reads(b, true);
         }
         match key {
             Some(j) => {
@@ -607,15 +611,13 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
     /// Takes a branch out of the indexes.
     fn unindex_branch(&mut self, b: BranchId, tests: &[Field]) {
         if !self.slim[b as usize].only_key {
-            for &(path, _) in &self.branches[b as usize].fields {
-                self.recorded[path as usize] -= 1;
-            }
+            self.count_reads(b, false);
         }
         self.slim[b as usize].only_key = false;
         self.slim[b as usize].key = NO_KEY;
         self.needing_branches -= usize::from(self.slim[b as usize].needs != 0);
-        self.needing_edges -=
-            usize::from(self.slim[b as usize].needs != 0 && self.branches[b as usize].edges);
+        self.needing_edges -= usize::from(self.branches[b as usize].edges);
+        self.branches[b as usize].edges = false;
         self.slim[b as usize].needs = 0;
         match self.branches[b as usize].key.take() {
             Some(j) => {
@@ -627,6 +629,30 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
                 self.keyed_paths -= usize::from(field.is_empty());
             }
             None => self.always.retain(|&x| x != b),
+        }
+    }
+
+    /// Counts (or, with `add` false, uncounts) the paths whose leaves checking branch `b`
+    /// reads back, in [`Matcher::recorded`]; its key field's path in
+    /// [`Matcher::key_recorded`] instead when every field needs a hit. A candidate's key
+    /// field passed: its leaves are read back only when the key passed in array elements
+    /// alone (to tie them to the other fields' elements), never outside arrays; an absence
+    /// (`exists: false`) is decided over all of the branch's leaves, which are recorded.
+    fn count_reads(&mut self, b: BranchId, add: bool) {
+        let entry = &self.branches[b as usize];
+        let all_hit = entry.fields.iter().all(|&(_, need)| need == Need::Hit);
+        for (j, &(path, _)) in entry.fields.iter().enumerate() {
+            let counts = if all_hit && entry.key == Some(j) {
+                &mut self.key_recorded
+            } else {
+                &mut self.recorded
+            };
+            let count = &mut counts[path as usize];
+            if add {
+                *count += 1;
+            } else {
+                *count -= 1;
+            }
         }
     }
 
@@ -708,6 +734,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         let p = self.fields.len() as PathId;
         self.fields.push(FieldIndex::default());
         self.recorded.push(0);
+        self.key_recorded.push(0);
         self.paths.insert(path.to_owned(), p);
         self.trie.insert(path, p);
         p
@@ -1377,7 +1404,7 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
             s.path_head[p] = NONE;
             self.keyed_unseen -= usize::from(!field.is_empty());
         }
-        let record = self.m.recorded[p] != 0;
+        let record = self.m.recorded[p] != 0 || self.m.key_recorded[p] != 0 && !trail.is_empty();
         // A number far from every number the path's tests name (coordinates, say): only
         // tests that pass any such number can select a branch, and none needs its value.
         let far_number =
