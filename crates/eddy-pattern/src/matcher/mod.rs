@@ -877,7 +877,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             if slim.needs & !s.values != 0 || !slim.alone && s.pattern_stamp[p] == s.gen {
                 continue;
             }
-            if slim.only_key || self.branch_holds(b, &slim, event, s) {
+            if slim.only_key || self.holds(b, &slim, event, s) {
                 if !slim.alone {
                     s.pattern_stamp[p] = s.gen;
                 }
@@ -916,8 +916,31 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         s.atoms = atoms;
     }
 
+    /// Checks a candidate branch: the most common one (a key field and one other field,
+    /// which needs a hit and has one leaf outside any array, or none) here, any other in
+    /// [`Matcher::branch_holds`].
+    #[inline(always)]
+    fn holds(&self, b: BranchId, slim: &Slim, event: &[u8], s: &mut Scratch) -> bool {
+        if slim.fields == 2 && slim.key < 2 {
+            let other = &self.checks[slim.checks + 1 - slim.key as usize];
+            if other.need == Need::Hit {
+                if s.path_stamp[other.path as usize] != s.gen {
+                    return false;
+                }
+                let head = s.path_head[other.path as usize];
+                if let Some(rec) = s.leaves.get(head as usize) {
+                    if rec.next == NONE && rec.trail.1 == 0 {
+                        return passes(&other.test, rec, event, &s.arena);
+                    }
+                }
+            }
+        }
+        self.branch_holds(b, slim, event, s)
+    }
+
     /// Checks a candidate branch in full: every field against the leaves of its path,
     /// absences, and array consistency.
+    #[inline(never)]
     fn branch_holds(&self, b: BranchId, slim: &Slim, event: &[u8], s: &mut Scratch) -> bool {
         let gen = s.gen;
         let checks = &self.checks[slim.checks..slim.checks + slim.fields as usize];
@@ -1093,56 +1116,59 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         mut f: impl FnMut(consistency::Trail<'s>) -> bool,
     ) -> bool {
         for rec in s.leaves_on(path) {
-            let passes = match test {
-                CheckTest::Str(k) => {
-                    rec.kind == LeafKind::String && rec.bytes(event, &s.arena) == k.as_bytes()
-                }
-                CheckTest::Bytes(tests) => {
-                    rec.kind == LeafKind::String && {
-                        let value = rec.bytes(event, &s.arena);
-                        tests.iter().any(|t| t.passes(value))
-                    }
-                }
-                CheckTest::Prefix(k) => {
-                    rec.kind == LeafKind::String
-                        && rec.bytes(event, &s.arena).starts_with(k.as_bytes())
-                }
-                CheckTest::Suffix(k) => {
-                    rec.kind == LeafKind::String
-                        && rec.bytes(event, &s.arena).ends_with(k.as_bytes())
-                }
-                CheckTest::Caseless(k) => {
-                    rec.kind == LeafKind::String && {
-                        let value = rec.bytes(event, &s.arena);
-                        if value.is_ascii() {
-                            value.eq_ignore_ascii_case(k.as_bytes())
-                        } else {
-                            // A value beyond ASCII: as `Test::matches` reads it.
-                            let text = std::str::from_utf8(k.as_bytes()).unwrap_or_default();
-                            std::str::from_utf8(value)
-                                .is_ok_and(|v| crate::caseless::equals(v, text))
-                        }
-                    }
-                }
-                CheckTest::NotStrs(keys) => {
-                    rec.kind != LeafKind::String || {
-                        let value = rec.bytes(event, &s.arena);
-                        !keys.iter().any(|k| value == k.as_bytes())
-                    }
-                }
-                CheckTest::NotFew(few) => {
-                    rec.kind != LeafKind::String || !few.contains(rec.bytes(event, &s.arena))
-                }
-                CheckTest::Tests(tests) => {
-                    let leaf = rec.leaf(event, &s.arena);
-                    tests.iter().any(|t| t.matches(&leaf))
-                }
-            };
+            let passes = passes(test, rec, event, &s.arena);
             if passes && !f(s.trail(rec)) {
                 return false;
             }
         }
         true
+    }
+}
+
+/// Whether the recorded leaf `rec` passes `test`.
+#[inline(always)]
+fn passes(test: &CheckTest, rec: &LeafRec, event: &[u8], arena: &str) -> bool {
+    match test {
+        CheckTest::Str(k) => {
+            rec.kind == LeafKind::String && rec.bytes(event, arena) == k.as_bytes()
+        }
+        CheckTest::Bytes(tests) => {
+            rec.kind == LeafKind::String && {
+                let value = rec.bytes(event, arena);
+                tests.iter().any(|t| t.passes(value))
+            }
+        }
+        CheckTest::Prefix(k) => {
+            rec.kind == LeafKind::String && rec.bytes(event, arena).starts_with(k.as_bytes())
+        }
+        CheckTest::Suffix(k) => {
+            rec.kind == LeafKind::String && rec.bytes(event, arena).ends_with(k.as_bytes())
+        }
+        CheckTest::Caseless(k) => {
+            rec.kind == LeafKind::String && {
+                let value = rec.bytes(event, arena);
+                if value.is_ascii() {
+                    value.eq_ignore_ascii_case(k.as_bytes())
+                } else {
+                    // A value beyond ASCII: as `Test::matches` reads it.
+                    let text = std::str::from_utf8(k.as_bytes()).unwrap_or_default();
+                    std::str::from_utf8(value).is_ok_and(|v| crate::caseless::equals(v, text))
+                }
+            }
+        }
+        CheckTest::NotStrs(keys) => {
+            rec.kind != LeafKind::String || {
+                let value = rec.bytes(event, arena);
+                !keys.iter().any(|k| value == k.as_bytes())
+            }
+        }
+        CheckTest::NotFew(few) => {
+            rec.kind != LeafKind::String || !few.contains(rec.bytes(event, arena))
+        }
+        CheckTest::Tests(tests) => {
+            let leaf = rec.leaf(event, arena);
+            tests.iter().any(|t| t.matches(&leaf))
+        }
     }
 }
 
