@@ -73,8 +73,73 @@ pub(crate) enum Items<T> {
     Many(Vec<T>),
 }
 
-/// The slots under one key.
-pub(crate) type Slots = Items<SlotId>;
+/// The slots under one key: up to [`FEW_SLOTS`] inline, so that a value a few patterns
+/// name (a block number several rules select, say) is read from the map's bucket with
+/// nothing behind a pointer; more in a `Vec`.
+#[derive(Debug, Clone)]
+pub(crate) enum Slots {
+    Few {
+        len: u8,
+        slots: [SlotId; FEW_SLOTS],
+    },
+    /// More than [`FEW_SLOTS`].
+    Many(Vec<SlotId>),
+}
+
+/// Most slots held inline in [`Slots`].
+const FEW_SLOTS: usize = 4;
+
+impl Default for Slots {
+    fn default() -> Self {
+        Slots::Few {
+            len: 0,
+            slots: [0; FEW_SLOTS],
+        }
+    }
+}
+
+impl Slots {
+    #[inline]
+    pub(crate) fn as_slice(&self) -> &[SlotId] {
+        match self {
+            Slots::Few { len, slots } => &slots[..usize::from(*len)],
+            Slots::Many(v) => v,
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.as_slice().is_empty()
+    }
+
+    pub(crate) fn push(&mut self, slot: SlotId) {
+        match self {
+            Slots::Few { len, slots } if usize::from(*len) < FEW_SLOTS => {
+                slots[usize::from(*len)] = slot;
+                *len += 1;
+            }
+            Slots::Few { slots, .. } => {
+                let mut all = slots.to_vec();
+                all.push(slot);
+                *self = Slots::Many(all);
+            }
+            Slots::Many(v) => v.push(slot),
+        }
+    }
+
+    /// Keeps the slots for which `keep` is true.
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&SlotId) -> bool) {
+        let kept: Vec<SlotId> = self
+            .as_slice()
+            .iter()
+            .copied()
+            .filter(|s| keep(s))
+            .collect();
+        *self = Slots::default();
+        for s in kept {
+            self.push(s);
+        }
+    }
+}
 
 impl<T> Default for Items<T> {
     fn default() -> Self {
@@ -392,6 +457,21 @@ mod tests {
         assert_eq!(s.as_slice(), &[5]);
         s.retain(|&x| x != 5);
         assert!(s.is_empty());
+        // Past the inline ones and back.
+        for i in 0..9 {
+            s.push(i);
+        }
+        assert!(matches!(s, Slots::Many(_)));
+        assert_eq!(s.as_slice(), &[0, 1, 2, 3, 4, 5, 6, 7, 8]);
+        s.retain(|&x| x % 3 == 0);
+        assert!(matches!(s, Slots::Few { .. }));
+        assert_eq!(s.as_slice(), &[0, 3, 6]);
+    }
+
+    /// A bucket of a map of slots, with its key inline, stays one cache line.
+    #[test]
+    fn a_bucket_of_slots_is_one_line() {
+        assert_eq!(std::mem::size_of::<Bucket<Slots>>(), 64);
     }
 
     #[test]
