@@ -31,8 +31,13 @@ use field::FieldIndex;
 use scan::{Mode, RawLeaf, ScanError, Stop, Trie};
 use slots::StrKey;
 
-/// What a [`FieldIndex`] reports: a branch.
+/// What a [`FieldIndex`] reports: a branch, or with [`DIRECT`] set, a pattern.
 pub(crate) type SlotId = u32;
+
+/// Set in a [`SlotId`] that stands for a pattern rather than a branch: a pattern of one
+/// branch with one field, which matches when a leaf passes one of its tests, so that a
+/// hit needs no candidate check and is emitted as it is (see [`Matcher::slot_of`]).
+const DIRECT: SlotId = 1 << 31;
 pub(crate) type PathId = u32;
 type BranchId = u32;
 
@@ -596,13 +601,14 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         if !only_key {
             self.count_reads(b, true);
         }
+        let slot = self.slot_of(b);
         match key {
             Some(j) => {
                 let path = self.branches[b as usize].fields[j].0;
                 let field = &mut self.fields[path as usize];
                 self.keyed_paths += usize::from(field.is_empty());
                 for t in &tests[j].tests {
-                    field.insert(t, b);
+                    field.insert(t, slot);
                 }
             }
             None => self.always.push(b),
@@ -611,6 +617,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
 
     /// Takes a branch out of the indexes.
     fn unindex_branch(&mut self, b: BranchId, tests: &[Field]) {
+        let slot = self.slot_of(b);
         if !self.slim[b as usize].only_key {
             self.count_reads(b, false);
         }
@@ -625,11 +632,23 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
                 let path = self.branches[b as usize].fields[j].0;
                 let field = &mut self.fields[path as usize];
                 for t in &tests[j].tests {
-                    field.remove(t, b);
+                    field.remove(t, slot);
                 }
                 self.keyed_paths -= usize::from(field.is_empty());
             }
             None => self.always.retain(|&x| x != b),
+        }
+    }
+
+    /// What the field index holds for indexed branch `b`: the branch, or [`DIRECT`] and its
+    /// pattern when the pattern is that branch alone and the branch its key field alone.
+    fn slot_of(&self, b: BranchId) -> SlotId {
+        let slim = &self.slim[b as usize];
+        if slim.only_key && slim.alone {
+            debug_assert!(slim.pattern < DIRECT);
+            DIRECT | slim.pattern
+        } else {
+            b
         }
     }
 
@@ -870,6 +889,9 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
                 s.branch_stamp[b as usize][0] = s.gen;
                 s.candidates.push(b);
             }
+        }
+        for &p in &s.direct {
+            emit(p);
         }
         let candidates = std::mem::take(&mut s.candidates);
         for &b in &candidates {
@@ -1279,6 +1301,8 @@ struct Scratch {
     path_head: Vec<u32>,
     pattern_stamp: Vec<u32>,
     candidates: Vec<BranchId>,
+    /// Patterns matched through a [`DIRECT`] slot, each once (by `pattern_stamp`).
+    direct: Vec<u32>,
     leaves: Vec<LeafRec>,
     trails: Vec<(u32, u32)>,
     arena: String,
@@ -1351,6 +1375,7 @@ impl Scratch {
         grow(&mut self.path_head, m.fields.len());
         grow(&mut self.pattern_stamp, m.patterns.len());
         self.candidates.clear();
+        self.direct.clear();
         self.leaves.clear();
         self.trails.clear();
         self.arena.clear();
@@ -1370,14 +1395,23 @@ impl Scratch {
         &self.trails[rec.trail.0 as usize..(rec.trail.0 + rec.trail.1) as usize]
     }
 
-    /// Tests of the key fields of branches `bs` passed: each is a candidate; `free` when
-    /// the leaf is outside any array. One loop for a list (a number's ranges hand over
+    /// Tests of the key fields of branches `bs` passed: each is a candidate (or, for a
+    /// [`DIRECT`] slot, its pattern matched); `free` when the leaf is outside any array. One loop for a list (a number's ranges hand over
     /// many), with the stamps and the generation in registers.
     #[inline]
     fn note_all(&mut self, bs: &[BranchId], free: bool) {
         let gen = self.gen;
         let stamps = &mut self.branch_stamp;
         for &b in bs {
+            if b & DIRECT != 0 {
+                let p = b & !DIRECT;
+                let stamp = &mut self.pattern_stamp[p as usize];
+                if *stamp != gen {
+                    *stamp = gen;
+                    self.direct.push(p);
+                }
+                continue;
+            }
             let stamp = &mut stamps[b as usize];
             if stamp[0] != gen {
                 stamp[0] = gen;
