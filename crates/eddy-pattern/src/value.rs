@@ -120,6 +120,7 @@ pub(crate) const POW10: [f64; 23] = [
 /// to 7 integer digits with no leading zero, a point, and 8 to 16 fraction digits. Its
 /// integer part, its first eight fraction digits and its last eight bytes hold it all,
 /// each read eight digits at a time.
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Coordinate {
     /// The integer part's value.
     pub(crate) int: u64,
@@ -132,6 +133,12 @@ pub(crate) struct Coordinate {
 }
 
 impl Coordinate {
+    /// The number `t` (with an optional `-`) split, or `None` for other spellings.
+    #[inline]
+    pub(crate) fn of(t: &[u8]) -> Option<Coordinate> {
+        Coordinate::split(t.strip_prefix(b"-").unwrap_or(t))
+    }
+
     /// `t` split, or `None` for other spellings (a sign included).
     #[inline]
     pub(crate) fn split(t: &[u8]) -> Option<Coordinate> {
@@ -186,13 +193,6 @@ impl Coordinate {
     }
 }
 
-/// The digits of a number spelled as [`Coordinate`] is (with an optional `-`) as an
-/// integer, and the number of fraction digits; `None` for other spellings and beyond 19
-/// digits.
-fn coordinate_digits(t: &[u8]) -> Option<(u64, usize)> {
-    Coordinate::split(t.strip_prefix(b"-").unwrap_or(t))?.digits()
-}
-
 /// `10^k` for `k` in `0..=8`.
 const POW10_U64: [u64; 9] = [
     1,
@@ -208,31 +208,118 @@ const POW10_U64: [u64; 9] = [
 
 /// Reads the JSON number `t`: the double nearest it, and whether `t` is known to be
 /// exactly that double (see [`is_comparable`]; `false` when not known). Numbers spelled as
-/// coordinates are read here, most with one correctly rounded division (a mantissa of at
+/// coordinates are read here: most with one correctly rounded division (a mantissa of at
 /// most 2^53 and a power of ten of at most 22, both exact as doubles: Clinger's fast
-/// path); the standard parser reads the rest.
+/// path), longer ones (17 to 19 digits) by [`long_decimal`]; the standard parser reads
+/// the rest.
 pub(crate) fn read_number(t: &[u8]) -> (f64, bool) {
+    read_number_split(t, Coordinate::of(t))
+}
+
+/// [`read_number`] given `t` as [`Coordinate::of`] splits it.
+#[inline]
+pub(crate) fn read_number_split(t: &[u8], split: Option<Coordinate>) -> (f64, bool) {
     let parse = || {
         std::str::from_utf8(t)
             .ok()
             .and_then(|t| t.parse().ok())
             .unwrap_or(f64::NAN)
     };
-    let Some((digits, places)) = coordinate_digits(t) else {
+    let Some((digits, places)) = split.and_then(|c| c.digits()) else {
         return (parse(), false);
     };
-    let x = if digits <= 1 << 53 {
+    let sign = |x: f64| if t.first() == Some(&b'-') { -x } else { x };
+    if digits <= 1 << 53 {
         let x = digits as f64 / POW10[places];
-        if t.first() == Some(&b'-') {
-            -x
-        } else {
-            x
-        }
-    } else {
-        parse()
-    };
-    (x, only_decimal_of_its_digits(x, digits, places))
+        return (sign(x), only_decimal_of_its_digits(x, digits, places));
+    }
+    match long_decimal(digits, places) {
+        Some((x, exact)) => (sign(x), exact),
+        None => (parse(), false),
+    }
 }
+
+/// The double nearest `digits / 10^places` (more than 2^53, at least 10 and below 2^63),
+/// and whether that decimal is known to be the double's shortest spelling; `None` when
+/// the standard parser must decide (a mantissa at a power of two, where the spacing of
+/// doubles below differs from above).
+///
+/// A first guess (two roundings, so within about one unit in the last place) is checked
+/// with exact integer arithmetic, and moved a unit at a time until it holds: in units of
+/// `2^e / 10^places`, the guess `m * 2^e` lies `digits * 2^-e - m * 10^places` from the
+/// decimal, and half a unit in the last place is `10^places / 2`. That distance also tells
+/// whether the decimal is the double's shortest spelling.
+fn long_decimal(digits: u64, places: usize) -> Option<(f64, bool)> {
+    // Trailing zeros change neither the value nor the spelling compared.
+    let (mut digits, mut places) = (digits, places);
+    while digits % 10 == 0 && places > 0 {
+        digits /= 10;
+        places -= 1;
+    }
+    let scale = POW10_I128.get(places).copied()?;
+    let half = scale / 2;
+    let mut x = digits as f64 / *POW10.get(places)?;
+    for _ in 0..3 {
+        let bits = x.to_bits();
+        let fraction = bits & ((1 << 52) - 1);
+        let shift = 1075i64 - ((bits >> 52) & 0x7ff) as i64;
+        if fraction == 0 || !(1..=63).contains(&shift) {
+            return None;
+        }
+        let m = i128::from(fraction | 1 << 52);
+        let gap = (i128::from(digits) << shift) - m * scale;
+        let even = m & 1 == 0;
+        if gap.abs() < half || gap.abs() == half && even {
+            return Some((x, shortest_is(digits, places, m, shift, gap)));
+        }
+        x = f64::from_bits(if gap > 0 { bits + 1 } else { bits - 1 });
+    }
+    None
+}
+
+/// Whether `digits / 10^places` (no trailing zero) is the shortest spelling of the double
+/// `m * 2^-shift` it rounds to, `gap` being their distance as [`long_decimal`] measures it;
+/// `false` when that takes more than this quick test.
+///
+/// When one digit less is a place wider than the spacing of doubles, at most one decimal
+/// of one digit less lies in the double's interval (the decimals that round to it), and it
+/// could only be one of the two that bracket the number: if neither is inside, the
+/// shortest spelling has as many digits as the number, and it is the decimal of that
+/// length nearest the double (Ryu's choice), which the number is when it lies within half
+/// its last place of the double.
+fn shortest_is(digits: u64, places: usize, m: i128, shift: i64, gap: i128) -> bool {
+    let Some(&coarse) = places.checked_sub(1).and_then(|k| POW10_I128.get(k)) else {
+        return false;
+    };
+    let scale = coarse * 10;
+    // The spacing `2^-shift` against the wider place `10^-(places - 1)`, scaled by both.
+    if (1i128 << shift) <= coarse {
+        return false;
+    }
+    let half_place = 1i128 << (shift - 1);
+    if gap.abs() >= half_place {
+        return false;
+    }
+    let half = scale / 2;
+    let accept_bounds = m & 1 == 0;
+    let inside = |k: i128| {
+        let d = ((k * 10) << shift) - m * scale;
+        d.abs() < half || d.abs() == half && accept_bounds
+    };
+    let below = i128::from(digits / 10);
+    !inside(below) && !inside(below + 1)
+}
+
+/// `10^k` for `k` in `0..=22`.
+const POW10_I128: [i128; 23] = {
+    let mut p = [1i128; 23];
+    let mut k = 1;
+    while k < 23 {
+        p[k] = p[k - 1] * 10;
+        k += 1;
+    }
+    p
+};
 
 /// Whether the decimal `digits / 10^places`, whose nearest double is `value`, is that
 /// double's shortest spelling because no other decimal with as few digits rounds to it:
@@ -499,7 +586,10 @@ mod tests {
             let want: f64 = t.parse().expect("a number");
             let (got, exact) = read_number(t.as_bytes());
             assert_eq!(got.to_bits(), want.to_bits(), "{t}");
-            if coordinate_digits(t.as_bytes()).is_some() {
+            if Coordinate::of(t.as_bytes())
+                .and_then(|c| c.digits())
+                .is_some()
+            {
                 quick += 1;
             }
             if exact {
@@ -513,8 +603,10 @@ mod tests {
         );
         for (t, exact) in [
             ("37.71037924660617", true),
-            ("-122.39173518757443", false),
+            ("-122.39173518757443", true),
+            // The shortest spelling of its double is 37.80780792169409.
             ("37.807807921694092", false),
+            ("37.710482775142246", true),
             ("12.50000000", true),
             ("10.00000000", true),
         ] {
@@ -522,6 +614,64 @@ mod tests {
             assert_eq!(x, t.parse::<f64>().expect("a number"), "{t}");
             assert_eq!(known, exact, "{t}");
         }
+    }
+
+    /// Numbers of 17 to 19 digits spelled as coordinates: read to the same double as the
+    /// standard parser, and taken as exact only when they are (shortest spellings of
+    /// doubles, as JSON writers give them, nearly always are found to be).
+    #[test]
+    fn long_decimals_read_exactly() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let (mut shortest, mut shortest_known) = (0, 0);
+        for i in 0..300_000 {
+            let r = next();
+            let t = if i % 2 == 0 {
+                // A double's shortest spelling, with 17 digits when it needs them.
+                let scale = 10f64.powi((r % 6) as i32 + 1);
+                format!("{}", 10.0 + (r >> 11) as f64 / (1u64 << 53) as f64 * scale)
+            } else {
+                // Any 17 to 19 digits, some next to a half of the last place.
+                let whole = 2 + (r % 3) as usize;
+                let places = 17 + (r >> 3) as usize % 3 - whole;
+                let mut digits: Vec<u8> = (0..whole + places)
+                    .map(|k| b'0' + ((next() >> (k % 40)) % 10) as u8)
+                    .collect();
+                if digits[0] == b'0' {
+                    digits[0] = b'1';
+                }
+                if r & 16 != 0 {
+                    let n = digits.len();
+                    digits[n - 3..].copy_from_slice(if r & 32 != 0 { b"500" } else { b"499" });
+                }
+                let digits = String::from_utf8(digits).expect("ascii");
+                format!("{}.{}", &digits[..whole], &digits[whole..])
+            };
+            let want: f64 = t.parse().expect("a number");
+            let (got, exact) = read_number(t.as_bytes());
+            assert_eq!(got.to_bits(), want.to_bits(), "{t}");
+            let comparable = is_comparable(want, &t);
+            if exact {
+                assert!(comparable, "{t} taken as exact");
+            }
+            if i % 2 == 0
+                && Coordinate::of(t.as_bytes())
+                    .and_then(|c| c.digits())
+                    .is_some_and(|(d, _)| d > 1 << 53)
+            {
+                shortest += 1;
+                shortest_known += usize::from(exact);
+            }
+        }
+        assert!(
+            shortest > 50_000 && shortest_known * 100 > shortest * 95,
+            "{shortest_known} of {shortest} long shortest spellings known to be exact"
+        );
     }
 
     /// Regression (found by tests/properties.rs): numbers below the normal range of a

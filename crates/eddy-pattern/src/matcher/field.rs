@@ -93,7 +93,9 @@ impl Default for FieldIndex {
 /// its text (as `json::scan_number` accepts it) without a full parse: within a relative
 /// 1e-9, or `None` for forms it leaves to the parse (exponents, scales beyond 1e±22).
 /// Enough to tell that a number is far from every number a field's tests name.
-pub(crate) fn rough_number(t: &[u8]) -> Option<f64> {
+/// Sets `split` to [`Coordinate::of`] of `t`, which it reads first.
+#[inline]
+pub(crate) fn rough_number(t: &[u8], split: &mut Option<Coordinate>) -> Option<f64> {
     const SIGNIFICANT: u32 = 10;
     const NEG_POW10: [f64; 23] = [
         1e0, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-11, 1e-12, 1e-13,
@@ -103,7 +105,9 @@ pub(crate) fn rough_number(t: &[u8]) -> Option<f64> {
         Some((b'-', rest)) => (true, rest),
         _ => (false, t),
     };
-    if let Some(v) = rough_decimal(t) {
+    *split = Coordinate::split(t);
+    if let Some(c) = split {
+        let v = c.int as f64 + c.first as f64 * 1e-8;
         return Some(if negative { -v } else { v });
     }
     let mut mantissa = 0u64;
@@ -143,15 +147,6 @@ pub(crate) fn rough_number(t: &[u8]) -> Option<f64> {
         v * *NEG_POW10.get(exponent.unsigned_abs() as usize)?
     };
     Some(if negative { -v } else { v })
-}
-
-/// [`rough_number`] for the most common shape of number with a fraction
-/// ([`Coordinate`]): the fraction after its eighth digit is dropped, which is less than
-/// 1e-8 of a value of at least 10: within a relative 1e-9.
-#[inline]
-fn rough_decimal(t: &[u8]) -> Option<f64> {
-    let c = Coordinate::split(t)?;
-    Some(c.int as f64 + c.first as f64 * 1e-8)
 }
 
 /// A wildcard in `wildcard_head` (or `wildcard_tail`), found by its literal head (tail),
@@ -625,9 +620,9 @@ impl FieldIndex {
     /// number a test here compares with and lies inside no range: then no test needs its
     /// exact value ([`FieldIndex::matches_far_number`]). The text is read no further than
     /// needed: a sign that no test's number has decides at once, else the first ten
-    /// significant digits.
+    /// significant digits; `split` keeps what [`Coordinate::of`] finds of it, when asked.
     #[inline]
-    pub(crate) fn far_from_number_text(&self, t: &[u8]) -> bool {
+    pub(crate) fn far_from_number_text(&self, t: &[u8], split: &mut Option<Coordinate>) -> bool {
         if self.open_ranges != 0 {
             return false;
         }
@@ -636,7 +631,7 @@ impl FieldIndex {
             Some(b'0'..=b'9') if self.num_hi < 0.0 => return true,
             _ => {}
         }
-        match rough_number(t) {
+        match rough_number(t, split) {
             Some(a) => {
                 // `rough_number` is within 1e-9 of the value: twice that keeps clear.
                 let margin = a.abs() * 2e-8;
@@ -723,7 +718,9 @@ impl FieldIndex {
         ranges: bool,
         mut hits: impl FnMut(&[SlotId]),
     ) {
-        hits(&self.any);
+        if !self.any.is_empty() {
+            hits(&self.any);
+        }
         let comparable = || exact || comparable_text(x, text);
         if self.wants_number > 0 {
             if ranges && !self.numeric.is_empty() {
@@ -970,7 +967,7 @@ mod tests {
         ];
         for t in cases {
             let exact: f64 = t.parse().expect("a number");
-            match rough_number(t.as_bytes()) {
+            match rough_number(t.as_bytes(), &mut None) {
                 Some(a) => assert!(
                     (a - exact).abs() <= exact.abs() * 1e-9,
                     "{t}: {a} vs {exact}"
@@ -987,7 +984,7 @@ mod tests {
             let frac = (x >> 20) % 100_000_000_000_000;
             let t = format!("{}{int}.{frac:014}", if x & 1 == 1 { "-" } else { "" });
             let exact: f64 = t.parse().expect("a number");
-            let a = rough_number(t.as_bytes()).expect("a plain decimal");
+            let a = rough_number(t.as_bytes(), &mut None).expect("a plain decimal");
             assert!(
                 (a - exact).abs() <= exact.abs() * 1e-9,
                 "{t}: {a} vs {exact}"
@@ -1014,7 +1011,7 @@ mod tests {
                 t.insert(point, '.');
             }
             let exact: f64 = t.parse().expect("a number");
-            if let Some(a) = rough_number(t.as_bytes()) {
+            if let Some(a) = rough_number(t.as_bytes(), &mut None) {
                 assert!(
                     (a - exact).abs() <= exact.abs() * 1e-9,
                     "{t}: {a} vs {exact}"

@@ -1468,8 +1468,9 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
         let record = self.m.recorded[p] != 0 || self.m.key_recorded[p] != 0 && !trail.is_empty();
         // A number far from every number the path's tests name (coordinates, say): only
         // tests that pass any such number can select a branch, and none needs its value.
-        let far_number =
-            matches!(raw, RawLeaf::Num(t) if !field.is_empty() && field.far_from_number_text(t));
+        let mut split = None;
+        let far_number = matches!(raw, RawLeaf::Num(t)
+            if !field.is_empty() && field.far_from_number_text(t, &mut split));
         if let RawLeaf::Num(t) = raw {
             // The common number: on a path no candidate check reads, and far or untested.
             if !record && (field.is_empty() || far_number) {
@@ -1535,7 +1536,11 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
             RawLeaf::Num(t) if !field.is_empty() && !far_number => Some(t),
             _ => None,
         };
-        let number = number_text.map(crate::value::read_number);
+        // The far test may have split the number already.
+        let number = number_text.map(|t| {
+            let split = split.or_else(|| crate::value::Coordinate::of(t));
+            crate::value::read_number_split(t, split)
+        });
         let rec = LeafRec {
             kind,
             text,
