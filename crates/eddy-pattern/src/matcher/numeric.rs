@@ -164,7 +164,7 @@ impl<T: Copy + PartialEq> NumericIndex<T> {
         let spans = &tree.spans;
         let mut from = tree.spans_to[low as usize] as usize;
         for &a in &chosen[1..] {
-            let to = search_on(spans.len(), from, |i| spans[i].first <= a);
+            let to = tree.spans_to[a as usize] as usize;
             if to - from <= tree.held(a as usize) {
                 for span in &spans[from..to] {
                     if span.last >= a {
