@@ -1352,6 +1352,19 @@ struct HeldNumber {
     exact: bool,
 }
 
+impl HeldNumber {
+    /// Number `text` (borrowed from `event`), whose value is `x`, on `path`.
+    fn new(event: &[u8], path: PathId, text: &[u8], x: f64, exact: bool) -> HeldNumber {
+        let offset = text.as_ptr() as usize - event.as_ptr() as usize;
+        HeldNumber {
+            path,
+            x,
+            text: (offset as u32, text.len() as u32),
+            exact,
+        }
+    }
+}
+
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
@@ -1477,6 +1490,16 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
                 field.matches_far_number(t, |b| s.note(b, trail.is_empty()));
                 return first;
             }
+            // A number in an array (a polygon's point) on such a path among many ranges:
+            // held for the ranges, as below, without a record of the leaf.
+            if !record && !trail.is_empty() && field.ranges_together() {
+                let split = split.or_else(|| crate::value::Coordinate::of(t));
+                let (x, exact) = crate::value::read_number_split(t, split);
+                s.numbers
+                    .push(HeldNumber::new(self.event, path, t, x, exact));
+                field.matches_number(x, t, exact, false, |bs| s.note_all(bs, false));
+                return first;
+            }
         }
         if let RawLeaf::Str(bytes, false) = raw {
             // The common string: ASCII (so UTF-8, and no need to ask `from_utf8`), on a
@@ -1574,12 +1597,8 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
             // asked of all the array's numbers together at the end.
             let together = !free && field.ranges_together();
             if together {
-                s.numbers.push(HeldNumber {
-                    path,
-                    x,
-                    text: (offset(text), text.len() as u32),
-                    exact,
-                });
+                s.numbers
+                    .push(HeldNumber::new(self.event, path, text, x, exact));
             }
             field.matches_number(x, text, exact, !together, |bs| s.note_all(bs, free));
             return first;
