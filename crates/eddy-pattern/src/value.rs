@@ -193,18 +193,16 @@ impl Coordinate {
     }
 }
 
-/// `10^k` for `k` in `0..=8`.
-const POW10_U64: [u64; 9] = [
-    1,
-    10,
-    100,
-    1_000,
-    10_000,
-    100_000,
-    1_000_000,
-    10_000_000,
-    100_000_000,
-];
+/// `10^k` for `k` in `0..=19`.
+const POW10_U64: [u64; 20] = {
+    let mut p = [1u64; 20];
+    let mut k = 1;
+    while k < 20 {
+        p[k] = p[k - 1] * 10;
+        k += 1;
+    }
+    p
+};
 
 /// Reads the JSON number `t`: the double nearest it, and whether `t` is known to be
 /// exactly that double (see [`is_comparable`]; `false` when not known). Numbers spelled as
@@ -239,13 +237,13 @@ pub(crate) fn read_number_split(t: &[u8], split: Option<Coordinate>) -> (f64, bo
     }
 }
 
-/// The double nearest `digits / 10^places` (more than 2^53, at least 10 and below 2^63),
-/// and whether that decimal is known to be the double's shortest spelling; `None` when
-/// the standard parser must decide (a mantissa at a power of two, where the spacing of
-/// doubles below differs from above).
+/// The double nearest `digits / 10^places` (`digits` more than 2^53), and whether that
+/// decimal is known to be the double's shortest spelling; `None` when the standard parser
+/// must decide: a mantissa at a power of two (where the spacing of doubles below differs
+/// from above), more than 19 places, or a value below 2^-6.
 ///
-/// A first guess (two roundings, so within about one unit in the last place) is checked
-/// with exact integer arithmetic, and moved a unit at a time until it holds: in units of
+/// A first guess (two roundings, so within two units in the last place) is checked with
+/// exact integer arithmetic, and moved a unit at a time until it holds: in units of
 /// `2^e / 10^places`, the guess `m * 2^e` lies `digits * 2^-e - m * 10^places` from the
 /// decimal, and half a unit in the last place is `10^places / 2`. That distance also tells
 /// whether the decimal is the double's shortest spelling.
@@ -256,21 +254,23 @@ fn long_decimal(digits: u64, places: usize) -> Option<(f64, bool)> {
         digits /= 10;
         places -= 1;
     }
-    let scale = POW10_I128.get(places).copied()?;
+    let scale = *POW10_U64.get(places)?;
     let half = scale / 2;
     let mut x = digits as f64 / *POW10.get(places)?;
     for _ in 0..3 {
         let bits = x.to_bits();
         let fraction = bits & ((1 << 52) - 1);
-        let shift = 1075i64 - ((bits >> 52) & 0x7ff) as i64;
-        if fraction == 0 || !(1..=63).contains(&shift) {
+        let shift = 1075 - ((bits >> 52) & 0x7ff) as i64;
+        if fraction == 0 || !(1..=58).contains(&shift) {
             return None;
         }
-        let m = i128::from(fraction | 1 << 52);
-        let gap = (i128::from(digits) << shift) - m * scale;
-        let even = m & 1 == 0;
-        if gap.abs() < half || gap.abs() == half && even {
-            return Some((x, shortest_is(digits, places, m, shift, gap)));
+        let m = fraction | 1 << 52;
+        // Both terms exceed 2^64, but not their difference: a guess within two units in
+        // the last place is within `2 * scale`, so the difference taken modulo 2^64 is it.
+        let gap = (digits << shift).wrapping_sub(m.wrapping_mul(scale)) as i64;
+        let distance = gap.unsigned_abs();
+        if distance < half || distance == half && m & 1 == 0 {
+            return Some((x, shortest_is(digits, places, m, shift, distance)));
         }
         x = f64::from_bits(if gap > 0 { bits + 1 } else { bits - 1 });
     }
@@ -278,8 +278,8 @@ fn long_decimal(digits: u64, places: usize) -> Option<(f64, bool)> {
 }
 
 /// Whether `digits / 10^places` (no trailing zero) is the shortest spelling of the double
-/// `m * 2^-shift` it rounds to, `gap` being their distance as [`long_decimal`] measures it;
-/// `false` when that takes more than this quick test.
+/// `m * 2^-shift` it rounds to, `distance` being how far they lie apart as
+/// [`long_decimal`] measures it; `false` when that takes more than this quick test.
 ///
 /// When one digit less is a place wider than the spacing of doubles, at most one decimal
 /// of one digit less lies in the double's interval (the decimals that round to it), and it
@@ -287,39 +287,25 @@ fn long_decimal(digits: u64, places: usize) -> Option<(f64, bool)> {
 /// shortest spelling has as many digits as the number, and it is the decimal of that
 /// length nearest the double (Ryu's choice), which the number is when it lies within half
 /// its last place of the double.
-fn shortest_is(digits: u64, places: usize, m: i128, shift: i64, gap: i128) -> bool {
-    let Some(&coarse) = places.checked_sub(1).and_then(|k| POW10_I128.get(k)) else {
+fn shortest_is(digits: u64, places: usize, m: u64, shift: i64, distance: u64) -> bool {
+    let Some(&coarse) = places.checked_sub(1).and_then(|k| POW10_U64.get(k)) else {
         return false;
     };
     let scale = coarse * 10;
     // The spacing `2^-shift` against the wider place `10^-(places - 1)`, scaled by both.
-    if (1i128 << shift) <= coarse {
+    if 1 << shift <= coarse || distance >= 1 << (shift - 1) {
         return false;
     }
-    let half_place = 1i128 << (shift - 1);
-    if gap.abs() >= half_place {
-        return false;
-    }
-    let half = scale / 2;
-    let accept_bounds = m & 1 == 0;
-    let inside = |k: i128| {
-        let d = ((k * 10) << shift) - m * scale;
-        d.abs() < half || d.abs() == half && accept_bounds
+    let (half, accept_bounds) = (scale / 2, m & 1 == 0);
+    // A decimal of one digit less lies within 15 units of the number's last place of
+    // the double, which `shift <= 58` keeps below 2^63 once scaled.
+    let inside = |k: u64| {
+        let d = ((k * 10) << shift).wrapping_sub(m.wrapping_mul(scale)) as i64;
+        d.unsigned_abs() < half || d.unsigned_abs() == half && accept_bounds
     };
-    let below = i128::from(digits / 10);
+    let below = digits / 10;
     !inside(below) && !inside(below + 1)
 }
-
-/// `10^k` for `k` in `0..=22`.
-const POW10_I128: [i128; 23] = {
-    let mut p = [1i128; 23];
-    let mut k = 1;
-    while k < 23 {
-        p[k] = p[k - 1] * 10;
-        k += 1;
-    }
-    p
-};
 
 /// Whether the decimal `digits / 10^places`, whose nearest double is `value`, is that
 /// double's shortest spelling because no other decimal with as few digits rounds to it:
