@@ -920,7 +920,13 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         }
         let mut numbers = std::mem::take(&mut s.numbers);
         let mut atoms = std::mem::take(&mut s.atoms);
-        numbers.sort_unstable_by(|a, b| a.path.cmp(&b.path).then(a.x.total_cmp(&b.x)));
+        // Most often all on one path (a polygon's latitudes, say).
+        let path = numbers[0].path;
+        if numbers.iter().all(|n| n.path == path) {
+            numbers.sort_unstable_by(|a, b| a.x.total_cmp(&b.x));
+        } else {
+            numbers.sort_unstable_by(|a, b| a.path.cmp(&b.path).then(a.x.total_cmp(&b.x)));
+        }
         for held in numbers.chunk_by(|a, b| a.path == b.path) {
             let text = |i: usize| {
                 let (start, len) = held[i].text;
