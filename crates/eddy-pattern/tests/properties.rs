@@ -132,6 +132,12 @@ const INEXACT: &[&str] = &[
     // fraction), beside the double nearest it.
     "37.807807921694092",
     "37.80780792169409",
+    // Seventeen digits, each the shortest spelling of its double (read without the
+    // standard parser): a latitude, and the doubles next to 30, a number patterns name.
+    "37.710482775142246",
+    "30.000000000000004",
+    "29.999999999999996",
+    "-122.39173518757443",
 ];
 
 // ---------------------------------------------------------------------------------------
