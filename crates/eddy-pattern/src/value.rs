@@ -533,19 +533,23 @@ mod tests {
         }
     }
 
+    /// A xorshift generator: the same numbers on every run.
+    fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
+        move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        }
+    }
+
     /// Numbers spelled as coordinates are read to the same double as the standard
     /// parser reads, and the quick "exactly that double" answer is never yes where the
     /// full comparison says no; both for the shortest spellings of doubles and for
     /// decimals of any digits, with and without trailing zeros.
     #[test]
     fn coordinates_read_as_the_standard_parser_reads_them() {
-        let mut x = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = xorshift(0x2545_F491_4F6C_DD1D);
         let (mut quick, mut known) = (0, 0);
         for i in 0..200_000 {
             let r = next();
@@ -607,13 +611,7 @@ mod tests {
     /// doubles, as JSON writers give them, nearly always are found to be).
     #[test]
     fn long_decimals_read_exactly() {
-        let mut x = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = xorshift(0x2545_F491_4F6C_DD1D);
         let (mut shortest, mut shortest_known) = (0, 0);
         for i in 0..300_000 {
             let r = next();
