@@ -249,11 +249,7 @@ pub(crate) fn read_number_split(t: &[u8], split: Option<Coordinate>) -> (f64, bo
 /// whether the decimal is the double's shortest spelling.
 fn long_decimal(digits: u64, places: usize) -> Option<(f64, bool)> {
     // Trailing zeros change neither the value nor the spelling compared.
-    let (mut digits, mut places) = (digits, places);
-    while digits % 10 == 0 && places > 0 {
-        digits /= 10;
-        places -= 1;
-    }
+    let (digits, places) = without_trailing_zeros(digits, places);
     let scale = *POW10_U64.get(places)?;
     let half = scale / 2;
     let mut x = digits as f64 / *POW10.get(places)?;
@@ -307,20 +303,26 @@ fn shortest_is(digits: u64, places: usize, m: u64, shift: i64, distance: u64) ->
     !inside(below) && !inside(below + 1)
 }
 
+/// The decimal `digits / 10^places` with the zeros at the end of its fraction dropped.
+fn without_trailing_zeros(mut digits: u64, mut places: usize) -> (u64, usize) {
+    while digits % 10 == 0 && places > 0 {
+        digits /= 10;
+        places -= 1;
+    }
+    (digits, places)
+}
+
 /// Whether the decimal `digits / 10^places`, whose nearest double is `value`, is that
 /// double's shortest spelling because no other decimal with as few digits rounds to it:
 /// the place of its last digit is wider than the spacing of doubles at `value` (the
 /// numbers that round to one double span at most that spacing, so they hold at most one
 /// multiple of the place), as for most latitudes. A quick answer that never says yes
 /// wrongly: `false` leaves the question to the full comparison.
-fn only_decimal_of_its_digits(value: f64, mut digits: u64, mut places: usize) -> bool {
+fn only_decimal_of_its_digits(value: f64, digits: u64, places: usize) -> bool {
     if !value.is_normal() || digits == 0 {
         return false;
     }
-    while digits % 10 == 0 && places > 0 {
-        digits /= 10;
-        places -= 1;
-    }
+    let (_, places) = without_trailing_zeros(digits, places);
     // The spacing of doubles at `value`: 2^(e - 52) for its binary exponent e.
     let biased = (value.to_bits() >> 52) & 0x7ff;
     if biased <= 52 {
@@ -533,6 +535,11 @@ mod tests {
         }
     }
 
+    /// The digits and places of `t` as [`read_number`] reads a coordinate, if it does.
+    fn coordinate_digits(t: &str) -> Option<(u64, usize)> {
+        Coordinate::of(t.as_bytes()).and_then(|c| c.digits())
+    }
+
     /// A xorshift generator: the same numbers on every run.
     fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
         move || {
@@ -576,10 +583,7 @@ mod tests {
             let want: f64 = t.parse().expect("a number");
             let (got, exact) = read_number(t.as_bytes());
             assert_eq!(got.to_bits(), want.to_bits(), "{t}");
-            if Coordinate::of(t.as_bytes())
-                .and_then(|c| c.digits())
-                .is_some()
-            {
+            if coordinate_digits(&t).is_some() {
                 quick += 1;
             }
             if exact {
@@ -643,11 +647,7 @@ mod tests {
             if exact {
                 assert!(comparable, "{t} taken as exact");
             }
-            if i % 2 == 0
-                && Coordinate::of(t.as_bytes())
-                    .and_then(|c| c.digits())
-                    .is_some_and(|(d, _)| d > 1 << 53)
-            {
+            if i % 2 == 0 && coordinate_digits(&t).is_some_and(|(d, _)| d > 1 << 53) {
                 shortest += 1;
                 shortest_known += usize::from(exact);
             }
