@@ -920,13 +920,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         }
         let mut numbers = std::mem::take(&mut s.numbers);
         let mut atoms = std::mem::take(&mut s.atoms);
-        // Most often all on one path (a polygon's latitudes, say).
-        let path = numbers[0].path;
-        if numbers.iter().all(|n| n.path == path) {
-            numbers.sort_unstable_by(|a, b| a.x.total_cmp(&b.x));
-        } else {
-            numbers.sort_unstable_by(|a, b| a.path.cmp(&b.path).then(a.x.total_cmp(&b.x)));
-        }
+        numbers.sort_unstable_by(|a, b| a.path.cmp(&b.path).then(a.x.total_cmp(&b.x)));
         for held in numbers.chunk_by(|a, b| a.path == b.path) {
             let text = |i: usize| {
                 let (start, len) = held[i].text;
