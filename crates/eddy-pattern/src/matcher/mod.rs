@@ -391,22 +391,45 @@ fn need(field: &Field) -> Need {
 /// a test of that kind passes than an exact value does.
 fn test_key(t: &Test) -> (String, u32) {
     match t {
-        Test::Exact(Literal::String(s)) => (format!("s{s}"), 1),
+        Test::Exact(Literal::String(s)) => (format!("s{s}"), narrowness(s)),
         Test::Exact(Literal::Number(n)) => (format!("n{}", n.value()), 1),
-        Test::Exact(Literal::Bool(b)) => (format!("b{b}"), 1),
-        Test::Exact(Literal::Null) => ("null".into(), 1),
-        Test::EqualsIgnoreCase(s) => (format!("i{s}"), 1),
+        Test::Exact(Literal::Bool(b)) => (format!("b{b}"), FEW_VALUED),
+        Test::Exact(Literal::Null) => ("null".into(), FEW_VALUED),
+        Test::EqualsIgnoreCase(s) => (format!("i{s}"), narrowness(s)),
         Test::Prefix { text, .. } if text.is_empty() => ("p".into(), 1000),
         Test::Suffix { text, .. } if text.is_empty() => ("x".into(), 1000),
-        Test::Prefix { text, ignore_case } => (format!("p{ignore_case}{text}"), 2),
-        Test::Suffix { text, ignore_case } => (format!("x{ignore_case}{text}"), 2),
-        Test::Wildcard(w) if !w.head().is_empty() => (format!("wp{}", w.head()), 3),
-        Test::Wildcard(w) if !w.tail().is_empty() => (format!("wx{}", w.tail()), 3),
+        Test::Prefix { text, ignore_case } => {
+            (format!("p{ignore_case}{text}"), 2 * narrowness(text))
+        }
+        Test::Suffix { text, ignore_case } => {
+            (format!("x{ignore_case}{text}"), 2 * narrowness(text))
+        }
+        Test::Wildcard(w) if !w.head().is_empty() => {
+            (format!("wp{}", w.head()), 3 * narrowness(w.head()))
+        }
+        Test::Wildcard(w) if !w.tail().is_empty() => {
+            (format!("wx{}", w.tail()), 3 * narrowness(w.tail()))
+        }
         Test::Wildcard(w) => (format!("w{w:?}"), 500),
         Test::Cidr(c) => (format!("c{c:?}"), 10),
         Test::Numeric(r) => (format!("r{r:?}"), 20),
         Test::Exists(_) => ("e".into(), 10_000),
         Test::AnythingBut(ab) => (format!("a{ab:?}"), 10_000),
+    }
+}
+
+/// The breadth of a value with two possible values, as booleans (or a string of one byte).
+const FEW_VALUED: u32 = 16;
+
+/// How broad a test on a string literal is likely to be, by its length alone: before other
+/// patterns show how many share a value, a one-byte value (`"E"` of an odd/even field, a
+/// flag) is more likely than a longer one to be what half the events hold, so a longer
+/// value on another field of the branch makes the better key.
+fn narrowness(text: &str) -> u32 {
+    if text.len() <= 1 {
+        FEW_VALUED
+    } else {
+        1
     }
 }
 
@@ -1648,81 +1671,81 @@ mod tests {
     fn candidates_checked_quickly_and_through_arrays_agree() {
         let mut m = Matcher::new();
         // `k` is the key field of each (an exact value no other pattern shares).
-        m.add(1, br#"{"k":["1"],"a":[{"prefix":"ab"},{"suffix":"yz"}]}"#)
+        m.add(1, br#"{"k":["k1"],"a":[{"prefix":"ab"},{"suffix":"yz"}]}"#)
             .expect("valid");
-        m.add(2, br#"{"k":["2"],"o":{"a":[{"prefix":"ab"}],"b":["c"]}}"#)
+        m.add(2, br#"{"k":["k2"],"o":{"a":[{"prefix":"ab"}],"b":["c"]}}"#)
             .expect("valid");
-        m.add(3, br#"{"k":["3"],"a":[{"equals-ignore-case":"AB"}]}"#)
+        m.add(3, br#"{"k":["k3"],"a":[{"equals-ignore-case":"AB"}]}"#)
             .expect("valid");
         m.add(
             4,
-            br#"{"k":["4"],"a":[{"exists":true}],"b":[{"prefix":"c"}]}"#,
+            br#"{"k":["k4"],"a":[{"exists":true}],"b":[{"prefix":"c"}]}"#,
         )
         .expect("valid");
-        m.add(5, br#"{"k":["5"],"a":[{"equals-ignore-case":"kelvin"}]}"#)
+        m.add(5, br#"{"k":["k5"],"a":[{"equals-ignore-case":"kelvin"}]}"#)
             .expect("valid");
         m.add(
             6,
-            br#"{"k":["6"],"a":[{"prefix":"ab"}],"b":[{"suffix":"yz"}]}"#,
+            br#"{"k":["k6"],"a":[{"prefix":"ab"}],"b":[{"suffix":"yz"}]}"#,
         )
         .expect("valid");
         // `anything-but` strings held in place (few and short) and behind a pointer.
-        m.add(7, br#"{"k":["7"],"a":[{"anything-but":["ab",""]}]}"#)
+        m.add(7, br#"{"k":["k7"],"a":[{"anything-but":["ab",""]}]}"#)
             .expect("valid");
         m.add(
             8,
-            br#"{"k":["8"],"a":[{"anything-but":["w","x","y","z"]}]}"#,
+            br#"{"k":["k8"],"a":[{"anything-but":["w","x","y","z"]}]}"#,
         )
         .expect("valid");
         m.add(
             9,
-            br#"{"k":["9"],"a":[{"anything-but":["a long street name","another long one"]}]}"#,
+            br#"{"k":["k9"],"a":[{"anything-but":["a long street name","another long one"]}]}"#,
         )
         .expect("valid");
         let cases: &[(&str, &[i32])] = &[
-            (r#"{"k":"1","a":"abc"}"#, &[1]),
-            (r#"{"k":"1","a":"xyz"}"#, &[1]),
-            (r#"{"k":"1","a":"ba"}"#, &[]),
-            (r#"{"k":"1","a":["x","abc"]}"#, &[1]),
-            (r#"{"k":"1","a":7}"#, &[]),
-            (r#"{"k":"1"}"#, &[]),
+            (r#"{"k":"k1","a":"abc"}"#, &[1]),
+            (r#"{"k":"k1","a":"xyz"}"#, &[1]),
+            (r#"{"k":"k1","a":"ba"}"#, &[]),
+            (r#"{"k":"k1","a":["x","abc"]}"#, &[1]),
+            (r#"{"k":"k1","a":7}"#, &[]),
+            (r#"{"k":"k1"}"#, &[]),
             // Only leaves in array elements pass: their elements must agree.
             (
-                r#"{"k":"2","o":[{"a":"abc","b":"c"},{"a":"x","b":"d"}]}"#,
+                r#"{"k":"k2","o":[{"a":"abc","b":"c"},{"a":"x","b":"d"}]}"#,
                 &[2],
             ),
             (
-                r#"{"k":"2","o":[{"a":"abc","b":"d"},{"a":"x","b":"c"}]}"#,
+                r#"{"k":"k2","o":[{"a":"abc","b":"d"},{"a":"x","b":"c"}]}"#,
                 &[],
             ),
-            (r#"{"k":"2","o":{"a":"ab","b":"c"}}"#, &[2]),
-            (r#"{"k":"3","a":"aB"}"#, &[3]),
-            (r#"{"k":"3","a":"abc"}"#, &[]),
-            (r#"{"k":"4","a":null,"b":"cd"}"#, &[4]),
-            (r#"{"k":"4","b":"cd"}"#, &[]),
-            (r#"{"k":"5","a":"KELVIN"}"#, &[5]),
-            (r#"{"k":"5","a":["x","Kelvin"]}"#, &[5]),
-            (r#"{"k":"5","a":"kelvins"}"#, &[]),
+            (r#"{"k":"k2","o":{"a":"ab","b":"c"}}"#, &[2]),
+            (r#"{"k":"k3","a":"aB"}"#, &[3]),
+            (r#"{"k":"k3","a":"abc"}"#, &[]),
+            (r#"{"k":"k4","a":null,"b":"cd"}"#, &[4]),
+            (r#"{"k":"k4","b":"cd"}"#, &[]),
+            (r#"{"k":"k5","a":"KELVIN"}"#, &[5]),
+            (r#"{"k":"k5","a":["x","Kelvin"]}"#, &[5]),
+            (r#"{"k":"k5","a":"kelvins"}"#, &[]),
             // The Kelvin sign is not `k` to EventBridge (see `caseless`).
-            ("{\"k\":\"5\",\"a\":\"\u{212A}elvin\"}", &[]),
-            (r#"{"k":"5","a":"\u212Aelvin"}"#, &[]),
-            (r#"{"k":"5","a":5}"#, &[]),
-            (r#"{"k":"6","a":"abc","b":"xyz"}"#, &[6]),
-            (r#"{"k":"6","a":"ab","b":"yz"}"#, &[6]),
-            (r#"{"k":"6","a":"cab","b":"xyz"}"#, &[]),
-            (r#"{"k":"6","a":"abc","b":"yzx"}"#, &[]),
-            (r#"{"k":"6","a":["x","abc"],"b":["xyz"]}"#, &[6]),
-            (r#"{"k":"6","a":"a\u0062","b":"xy\u007a"}"#, &[6]),
-            (r#"{"k":"6","a":"abc"}"#, &[]),
-            (r#"{"k":"7","a":"abc"}"#, &[7]),
-            (r#"{"k":"7","a":"ab"}"#, &[]),
-            (r#"{"k":"7","a":""}"#, &[]),
-            (r#"{"k":"7","a":["ab","x"]}"#, &[7]),
-            (r#"{"k":"7","a":7}"#, &[7]),
-            (r#"{"k":"8","a":"z"}"#, &[]),
-            (r#"{"k":"8","a":"v"}"#, &[8]),
-            (r#"{"k":"9","a":"another long one"}"#, &[]),
-            (r#"{"k":"9","a":"a long street"}"#, &[9]),
+            ("{\"k\":\"k5\",\"a\":\"\u{212A}elvin\"}", &[]),
+            (r#"{"k":"k5","a":"\u212Aelvin"}"#, &[]),
+            (r#"{"k":"k5","a":5}"#, &[]),
+            (r#"{"k":"k6","a":"abc","b":"xyz"}"#, &[6]),
+            (r#"{"k":"k6","a":"ab","b":"yz"}"#, &[6]),
+            (r#"{"k":"k6","a":"cab","b":"xyz"}"#, &[]),
+            (r#"{"k":"k6","a":"abc","b":"yzx"}"#, &[]),
+            (r#"{"k":"k6","a":["x","abc"],"b":["xyz"]}"#, &[6]),
+            (r#"{"k":"k6","a":"a\u0062","b":"xy\u007a"}"#, &[6]),
+            (r#"{"k":"k6","a":"abc"}"#, &[]),
+            (r#"{"k":"k7","a":"abc"}"#, &[7]),
+            (r#"{"k":"k7","a":"ab"}"#, &[]),
+            (r#"{"k":"k7","a":""}"#, &[]),
+            (r#"{"k":"k7","a":["ab","x"]}"#, &[7]),
+            (r#"{"k":"k7","a":7}"#, &[7]),
+            (r#"{"k":"k8","a":"z"}"#, &[]),
+            (r#"{"k":"k8","a":"v"}"#, &[8]),
+            (r#"{"k":"k9","a":"another long one"}"#, &[]),
+            (r#"{"k":"k9","a":"a long street"}"#, &[9]),
         ];
         for &(event, want) in cases {
             for plain in [false, true] {
@@ -1752,6 +1775,55 @@ mod tests {
                     .collect();
                 assert_eq!(got, want_ref, "{event}: the reference");
             }
+        }
+    }
+
+    /// The paths of the key fields of all branches, by the name `paths` gives them.
+    fn key_paths(m: &Matcher<i32>) -> Vec<&str> {
+        let name = |id: PathId| {
+            m.paths
+                .iter()
+                .find(|&(_, &p)| p == id)
+                .map_or("?", |(n, _)| n.as_str())
+        };
+        let mut keys: Vec<&str> = m
+            .branches
+            .iter()
+            .filter_map(|b| b.key.map(|j| name(b.fields[j].0)))
+            .collect();
+        keys.sort_unstable();
+        keys
+    }
+
+    /// Until other patterns show how many share a value, a value of one byte (a flag,
+    /// `"E"` of an odd/even field) is taken for a broad one: a longer exact value or
+    /// prefix on another field keys the branch, so that events are not all candidates.
+    #[test]
+    fn a_one_byte_value_keys_a_branch_last() {
+        let mut m = Matcher::new();
+        m.add(1, br#"{"odd_even":["E"],"lot":[{"prefix":"00010"}]}"#)
+            .expect("valid");
+        m.add(2, br#"{"flag":[true],"block":["0001"]}"#)
+            .expect("valid");
+        m.add(3, br#"{"odd_even":["O"],"street":["MA"]}"#)
+            .expect("valid");
+        // With nothing else to go by, one byte against one byte: the exact test keys.
+        m.add(4, br#"{"odd_even":["E"],"street":[{"prefix":"M"}]}"#)
+            .expect("valid");
+        assert_eq!(key_paths(&m), ["block", "lot", "odd_even", "street"]);
+        let cases: &[(&str, &[i32])] = &[
+            (
+                r#"{"odd_even":"E","lot":"000101","block":"0001","flag":true}"#,
+                &[1, 2],
+            ),
+            (r#"{"odd_even":"O","street":"MA"}"#, &[3]),
+            (r#"{"odd_even":"E","street":"MAIN"}"#, &[4]),
+            (r#"{"odd_even":"O","lot":"000101","street":"MAIN"}"#, &[]),
+        ];
+        for &(event, want) in cases {
+            let mut got = m.matches_plain(event.as_bytes()).expect("scanned");
+            got.sort_unstable();
+            assert_eq!(got, want, "{event}");
         }
     }
 
