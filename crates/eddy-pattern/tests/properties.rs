@@ -785,6 +785,17 @@ fn ops() -> impl Strategy<Value = Vec<Op>> {
     )
 }
 
+/// Adds under up to 200 keys, a few removed again: more than 64 branches live.
+fn many_ops() -> impl Strategy<Value = Vec<Op>> {
+    vec(
+        (
+            0u8..200,
+            prop_oneof![12 => any::<usize>().prop_map(Some), 1 => Just(None)],
+        ),
+        100..180,
+    )
+}
+
 fn check_agreement(
     patterns: &[Value],
     ops: &[Op],
@@ -868,6 +879,22 @@ proptest! {
     fn matcher_agrees_with_reference(
         patterns in vec(pattern(), 1..40),
         ops in ops(),
+        events in vec(event_seed(), 1..8),
+        style in style(),
+    ) {
+        check_agreement(&patterns, &ops, &events, style)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(config(30))]
+
+    /// (a) More branches than the matcher has when it first chooses every key field
+    /// again (64), so that keys are chosen knowing which values and paths others share.
+    #[test]
+    fn more_patterns_than_the_first_rechoice_agree_with_reference(
+        patterns in vec(pattern(), 70..110),
+        ops in many_ops(),
         events in vec(event_seed(), 1..8),
         style in style(),
     ) {

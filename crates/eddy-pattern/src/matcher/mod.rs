@@ -347,6 +347,8 @@ pub struct Matcher<K> {
     /// How many paths have key-field tests (a non-empty [`FieldIndex`]): once a plain
     /// event has given each of them its leaf with no branch selected, nothing can match.
     keyed_paths: usize,
+    /// Per path, how many indexed branches have their key field on it.
+    keying: Vec<u32>,
     trie: Trie,
     /// Branches with no field that needs a hit: checked on every event.
     always: Vec<BranchId>,
@@ -418,6 +420,14 @@ fn test_key(t: &Test) -> (String, u32) {
     }
 }
 
+/// From how many branches a path few of them key on counts as rare (see
+/// [`Matcher::index_branch`]).
+const RARE_KEY_FROM: usize = 64;
+/// A path is rare when fewer than one branch in this many key on it.
+const RARE_KEY_SHARE: usize = 64;
+/// How many times more a field on a rare path may select and still not key the branch.
+const RARE_KEY_COST: u64 = 4;
+
 /// The breadth of a value with two possible values, as booleans (or a string of one byte).
 const FEW_VALUED: u32 = 16;
 
@@ -461,6 +471,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             recorded: Vec::new(),
             key_recorded: Vec::new(),
             keyed_paths: 0,
+            keying: Vec::new(),
             trie: Trie::new(),
             always: Vec::new(),
             shared: FxHashMap::default(),
@@ -599,7 +610,12 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
                 // Between fields that select as few, exact values are the cheapest to
                 // look up (no case folding, no second step).
                 let exact = tests[j].tests.iter().all(|t| matches!(t, Test::Exact(_)));
-                (selects, !exact)
+                // A path few branches key on makes every event read as far as it before
+                // the scan can stop: among many branches, a field on a path others key on
+                // anyway wins unless it selects several times more.
+                let rare = self.live_branches >= RARE_KEY_FROM
+                    && (self.keying[path as usize] as usize) * RARE_KEY_SHARE < self.live_branches;
+                (selects * if rare { RARE_KEY_COST } else { 1 }, !exact)
             })
             .map(|(j, _)| j);
         self.branches[b as usize].key = key;
@@ -628,6 +644,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         match key {
             Some(j) => {
                 let path = self.branches[b as usize].fields[j].0;
+                self.keying[path as usize] += 1;
                 let field = &mut self.fields[path as usize];
                 self.keyed_paths += usize::from(field.is_empty());
                 for t in &tests[j].tests {
@@ -653,6 +670,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         match self.branches[b as usize].key.take() {
             Some(j) => {
                 let path = self.branches[b as usize].fields[j].0;
+                self.keying[path as usize] -= 1;
                 let field = &mut self.fields[path as usize];
                 for t in &tests[j].tests {
                     field.remove(t, slot);
@@ -778,6 +796,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         self.fields.push(FieldIndex::default());
         self.recorded.push(0);
         self.key_recorded.push(0);
+        self.keying.push(0);
         self.paths.insert(path.to_owned(), p);
         self.trie.insert(path, p);
         p
@@ -1819,6 +1838,46 @@ mod tests {
             (r#"{"odd_even":"O","street":"MA"}"#, &[3]),
             (r#"{"odd_even":"E","street":"MAIN"}"#, &[4]),
             (r#"{"odd_even":"O","lot":"000101","street":"MAIN"}"#, &[]),
+        ];
+        for &(event, want) in cases {
+            let mut got = m.matches_plain(event.as_bytes()).expect("scanned");
+            got.sort_unstable();
+            assert_eq!(got, want, "{event}");
+        }
+    }
+
+    /// Among many branches, one whose best field is on a path no other branch keys on
+    /// keys on a field that others' keys make the scan read anyway, unless that selects
+    /// several times more.
+    #[test]
+    fn a_path_few_branches_key_on_is_chosen_only_when_much_narrower() {
+        let mut m = Matcher::new();
+        for i in 0..200 {
+            let p = format!(r#"{{"a":["a{i}"]}}"#);
+            m.add(i, p.as_bytes()).expect("valid");
+        }
+        // `"a7"` selects two branches, `"z1"` one: not narrower enough for a path of its
+        // own.
+        m.add(200, br#"{"a":["a7"],"z":["z1"]}"#).expect("valid");
+        // Ten branches share `"a8"`: `"z2"` is narrower by more than the cost.
+        for i in 0..10 {
+            let p = format!(r#"{{"a":["a8"],"y":["y{i}"]}}"#);
+            m.add(201 + i, p.as_bytes()).expect("valid");
+        }
+        // The 256th branch makes every branch choose again, knowing all that are shared
+        // (the first `y` branches were added while `"a8"` was shared by few).
+        for i in 211..256 {
+            let p = format!(r#"{{"a":["a{i}"]}}"#);
+            m.add(i, p.as_bytes()).expect("valid");
+        }
+        let keys = key_paths(&m);
+        assert_eq!(keys.iter().filter(|&&k| k == "a").count(), 246);
+        assert_eq!(keys.iter().filter(|&&k| k == "y").count(), 10);
+        let cases: &[(&str, &[i32])] = &[
+            (r#"{"a":"a7","z":"z1"}"#, &[7, 200]),
+            (r#"{"a":"a7","z":"z2"}"#, &[7]),
+            (r#"{"a":"a8","y":"y3"}"#, &[8, 204]),
+            (r#"{"z":"z1"}"#, &[]),
         ];
         for &(event, want) in cases {
             let mut got = m.matches_plain(event.as_bytes()).expect("scanned");
