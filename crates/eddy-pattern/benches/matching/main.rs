@@ -5,7 +5,9 @@
 //! Groups:
 //! - `match/<operator>`: events per second with one pattern and with 10,000 patterns of
 //!   that operator (see `rules.rs`): `10000` in the set's shapes in turn, `10000-same` all
-//!   of the one pattern's shape (more patterns on the same fields).
+//!   of the one pattern's shape (more patterns on the same fields), and `each-shape` one
+//!   pattern of each of the set's shapes (the fields the 10,000 in turn read, with as few
+//!   patterns as name them).
 //! - `classic`: the four patterns of the well-known CityLots benchmark, alone and together.
 //! - `add`: time to add 10,000 patterns to an empty matcher and match one event (which
 //!   makes both build their lazily built parts).
@@ -255,6 +257,10 @@ fn bench_sets(c: &mut Criterion, events: &Events) {
             let label = format!("{set}/{n}");
             config(&mut g, &label, &n.to_string(), &rules[..n], ev, quamina(n));
         }
+        // One rule of each shape: the fields the 10,000 read, with one pattern per shape.
+        let k = rules::shapes(set);
+        let label = format!("{set}/each of its {k} shapes once");
+        config(&mut g, &label, "each-shape", &rules[..k], ev, quamina(k));
         // 10,000 patterns of the 1-pattern case's shape: more patterns on the same fields.
         let same = rules::build_same_shape(set, ev, MANY);
         let label = format!("{set}/{MANY} of one shape");

@@ -127,6 +127,15 @@ fn network(ip: &str, bits: u32) -> String {
     format!("{}.{}.{}.{}/{bits}", o[0], o[1], o[2], o[3])
 }
 
+/// How many shapes `set`'s rules take in turn: its first that many rules are one of each.
+pub fn shapes(set: &str) -> usize {
+    if set == "wildcard" {
+        8
+    } else {
+        4
+    }
+}
+
 /// The first `n` rules of `set`: its shapes in turn, with values drawn for each rule.
 pub fn build(set: &str, events: &Events, n: usize) -> Vec<Rule> {
     let d = draw(set, events);
