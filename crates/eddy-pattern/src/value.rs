@@ -224,7 +224,7 @@ pub(crate) fn read_number_split(t: &[u8], split: Option<Coordinate>) -> (f64, bo
             .unwrap_or(f64::NAN)
     };
     let Some((digits, places)) = split.and_then(|c| c.digits()) else {
-        return (parse(), false);
+        return short_decimal(t).unwrap_or_else(|| (parse(), false));
     };
     let sign = |x: f64| if t.first() == Some(&b'-') { -x } else { x };
     if digits <= 1 << 53 {
@@ -235,6 +235,38 @@ pub(crate) fn read_number_split(t: &[u8], split: Option<Coordinate>) -> (f64, bo
         Some((x, exact)) => (sign(x), exact),
         None => (parse(), false),
     }
+}
+
+/// A decimal of at most 15 digits and no exponent (`0.0`, `-3`, `12.75`): its double by
+/// one correctly rounded division, and exactly that double (15 digits always survive the
+/// trip, and such a number is never below the normal range); `None` for other spellings.
+fn short_decimal(t: &[u8]) -> Option<(f64, bool)> {
+    let body = t.strip_prefix(b"-").unwrap_or(t);
+    if body.is_empty() || body.len() > 16 {
+        return None;
+    }
+    let (mut digits, mut count, mut places, mut point) = (0u64, 0usize, 0usize, None);
+    for (i, &b) in body.iter().enumerate() {
+        match b {
+            b'0'..=b'9' => {
+                digits = digits * 10 + u64::from(b - b'0');
+                count += 1;
+                places += usize::from(point.is_some());
+            }
+            b'.' if point.is_none() => point = Some(i),
+            _ => return None,
+        }
+    }
+    // JSON's shape: digits on both sides of a point, no leading zero but `0` itself.
+    let int_len = point.unwrap_or(body.len());
+    let shaped = int_len >= 1
+        && point.is_none_or(|at| at + 1 < body.len())
+        && (body[0] != b'0' || int_len == 1);
+    if !shaped || count > 15 {
+        return None;
+    }
+    let x = digits as f64 / POW10[places];
+    Some((if t.len() > body.len() { -x } else { x }, true))
 }
 
 /// The double nearest `digits / 10^places` (`digits` more than 2^53), and whether that
@@ -656,6 +688,62 @@ mod tests {
             shortest > 50_000 && shortest_known * 100 > shortest * 95,
             "{shortest_known} of {shortest} long shortest spellings known to be exact"
         );
+    }
+
+    /// Short decimals (up to 15 digits, no exponent: `0.0`, `-3`, `12.75`) are read to the
+    /// same double as the standard parser reads, and are exactly it; other spellings of
+    /// at most 16 bytes go to the standard parser.
+    #[test]
+    fn short_decimals_read_as_the_standard_parser_reads_them() {
+        let mut next = xorshift(0x9E37_79B9_7F4A_7C15);
+        let mut quick = 0;
+        for _ in 0..200_000 {
+            let r = next();
+            let count = 1 + (r % 16) as usize;
+            let mut digits: Vec<u8> = (0..count)
+                .map(|k| b'0' + ((next() >> (k % 40)) % 10) as u8)
+                .collect();
+            let whole = 1 + (r >> 4) as usize % count;
+            if whole > 1 && digits[0] == b'0' {
+                digits[0] = b'7';
+            }
+            let digits = String::from_utf8(digits).expect("ascii");
+            let sign = if r & 1 << 20 != 0 { "-" } else { "" };
+            let t = if whole == count {
+                format!("{sign}{digits}")
+            } else {
+                format!("{sign}{}.{}", &digits[..whole], &digits[whole..])
+            };
+            let want: f64 = t.parse().expect("a number");
+            let (got, exact) = read_number(t.as_bytes());
+            assert_eq!(got.to_bits(), want.to_bits(), "{t}");
+            if exact {
+                quick += 1;
+                assert!(is_comparable(want, &t), "{t} taken as exact");
+            }
+        }
+        assert!(quick > 150_000, "{quick} known exact");
+        for (t, exact) in [
+            ("0.0", true),
+            ("-0", true),
+            ("0", true),
+            ("123456789012345", true),
+            // Sixteen digits, an exponent, or not JSON's shape: the standard parser.
+            ("1234567890123456", false),
+            ("1e5", false),
+            ("1.5E2", false),
+            ("00.5", false),
+            ("5.", false),
+            (".5", false),
+        ] {
+            let (x, known) = read_number(t.as_bytes());
+            let want = t.parse::<f64>().unwrap_or(f64::NAN);
+            assert!(
+                x.to_bits() == want.to_bits() || x.is_nan() && want.is_nan(),
+                "{t}"
+            );
+            assert_eq!(known, exact, "{t}");
+        }
     }
 
     /// Regression (found by tests/properties.rs): numbers below the normal range of a

@@ -2,8 +2,11 @@
 //!
 //! Structure: a trie of the key segments that any pattern names drives a single scan of
 //! the event's bytes (`scan`), which records the leaves on named paths. Each branch (one
-//! alternative of a pattern) picks one *key field*, the one whose tests other branches
-//! share least; each named path has a [`field::FieldIndex`] of the key fields' tests, which
+//! alternative of a pattern) picks one *key field*, the one whose tests select fewest
+//! branches: a test's breadth by its kind (a one-byte string counts as few-valued) times
+//! how many branches share it, and, among many branches, four times that on a path few
+//! others key on (every keyed path keeps the scan of a plain event reading until it is
+//! seen). Keys are chosen again at 64, 128, 256, … branches. Each named path has a [`field::FieldIndex`] of the key fields' tests, which
 //! maps a leaf value to the branches it may satisfy through hash maps, length-bucketed
 //! prefix/suffix maps, an interval tree and network maps rather than a walk over patterns.
 //! Only those candidate branches are then checked in full: their other fields against the
@@ -141,8 +144,47 @@ enum CheckTest {
     /// [`CheckTest::NotStrs`] for a few short strings, held in place (no read behind a
     /// pointer for the candidates it checks).
     NotFew(FewStrs),
+    /// One `numeric` range (or `=`), held in place: a number passes when in it and exactly
+    /// its double (see [`crate::value::is_comparable`]).
+    Range(InRange),
     /// Any other tests: a leaf passes if it passes one.
     Tests(Box<[Test]>),
+}
+
+/// A `numeric` range in place: open ends as infinities.
+#[derive(Debug)]
+struct InRange {
+    lower: f64,
+    upper: f64,
+    lower_inclusive: bool,
+    upper_inclusive: bool,
+}
+
+impl InRange {
+    fn of(r: &pattern::Range) -> InRange {
+        InRange {
+            lower: r.lower.map_or(f64::NEG_INFINITY, |b| b.value),
+            upper: r.upper.map_or(f64::INFINITY, |b| b.value),
+            lower_inclusive: r.lower.is_none_or(|b| b.inclusive),
+            upper_inclusive: r.upper.is_none_or(|b| b.inclusive),
+        }
+    }
+
+    /// Whether `x` is in the range (what [`pattern::Range::contains`] says).
+    #[inline]
+    fn contains(&self, x: f64) -> bool {
+        let above = if self.lower_inclusive {
+            x >= self.lower
+        } else {
+            x > self.lower
+        };
+        let below = if self.upper_inclusive {
+            x <= self.upper
+        } else {
+            x < self.upper
+        };
+        above && below
+    }
 }
 
 /// Up to [`FewStrs::MOST`] strings of [`FewStrs::ROOM`] bytes in all, one after another
@@ -259,6 +301,7 @@ impl CheckTest {
                 ignore_case: false,
             }] => CheckTest::Suffix(key(text)),
             [Test::EqualsIgnoreCase(s)] if s.is_ascii() => CheckTest::Caseless(key(s)),
+            [Test::Numeric(r)] => CheckTest::Range(InRange::of(r)),
             [Test::AnythingBut(AnythingBut::Values(values))] => {
                 let texts = values
                     .iter()
@@ -1230,6 +1273,17 @@ fn passes(test: &CheckTest, rec: &LeafRec, event: &[u8], arena: &str) -> bool {
         CheckTest::NotFew(few) => {
             rec.kind != LeafKind::String || !few.contains(rec.bytes(event, arena))
         }
+        CheckTest::Range(r) => {
+            rec.kind == LeafKind::Number && {
+                let text = rec.bytes(event, arena);
+                let (x, exact) = if rec.number_known {
+                    (rec.number, rec.number_exact)
+                } else {
+                    crate::value::read_number(text)
+                };
+                r.contains(x) && (exact || crate::value::comparable_text(x, text))
+            }
+        }
         CheckTest::Tests(tests) => {
             let leaf = rec.leaf(event, arena);
             tests.iter().any(|t| t.matches(&leaf))
@@ -1283,6 +1337,9 @@ struct LeafRec {
     /// The value of a number, when `number_known` (read once, and only if needed).
     number: f64,
     number_known: bool,
+    /// Whether the number is known to be exactly its double (else it may still be: see
+    /// [`crate::value::is_comparable`]).
+    number_exact: bool,
     /// Start and length in `Scratch::trails`.
     trail: (u32, u32),
     /// The previous leaf on the same path.
@@ -1612,6 +1669,7 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
             in_arena,
             number: number.map_or(f64::NAN, |(x, _)| x),
             number_known: number.is_some(),
+            number_exact: number.is_some_and(|(_, exact)| exact),
             trail: trail_ref,
             next: s.path_head[p],
         };
