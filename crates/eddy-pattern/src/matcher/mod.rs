@@ -392,6 +392,18 @@ pub struct Matcher<K> {
     keyed_paths: usize,
     /// Per path, how many indexed branches have their key field on it.
     keying: Vec<u32>,
+    /// Per path, the first segment of its name (by number): leaves of a plain event on
+    /// paths of one first segment all come from that one top-level entry.
+    top: Vec<u32>,
+    tops: FxHashMap<String, u32>,
+    /// Per path, the key-field paths of the branches counted in [`Matcher::recorded`] for
+    /// it, each with how many ([`NO_PATH`] for a branch without a key field).
+    readers: Vec<Vec<(PathId, u32)>>,
+    /// Per path: a plain event may leave its leaves unrecorded when, at its first leaf,
+    /// every reader's key path (see [`Matcher::readers`]: few, under other top-level
+    /// entries) has been read and nothing is a candidate. Then no branch that reads the
+    /// path can be checked.
+    lazy: Vec<bool>,
     trie: Trie,
     /// Branches with no field that needs a hit: checked on every event.
     always: Vec<BranchId>,
@@ -515,6 +527,10 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             key_recorded: Vec::new(),
             keyed_paths: 0,
             keying: Vec::new(),
+            top: Vec::new(),
+            tops: FxHashMap::default(),
+            readers: Vec::new(),
+            lazy: Vec::new(),
             trie: Trie::new(),
             always: Vec::new(),
             shared: FxHashMap::default(),
@@ -745,18 +761,42 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
     fn count_reads(&mut self, b: BranchId, add: bool) {
         let entry = &self.branches[b as usize];
         let all_hit = entry.fields.iter().all(|&(_, need)| need == Need::Hit);
+        let key_path = entry.key.map_or(NO_PATH, |j| entry.fields[j].0);
         for (j, &(path, _)) in entry.fields.iter().enumerate() {
-            let counts = if all_hit && entry.key == Some(j) {
+            let p = path as usize;
+            let by_key = all_hit && entry.key == Some(j);
+            let counts = if by_key {
                 &mut self.key_recorded
             } else {
                 &mut self.recorded
             };
-            let count = &mut counts[path as usize];
             if add {
-                *count += 1;
+                counts[p] += 1;
             } else {
-                *count -= 1;
+                counts[p] -= 1;
             }
+            if !by_key {
+                let readers = &mut self.readers[p];
+                match readers.iter().position(|&(k, _)| k == key_path) {
+                    Some(i) if add => readers[i].1 += 1,
+                    Some(i) => {
+                        readers[i].1 -= 1;
+                        if readers[i].1 == 0 {
+                            readers.swap_remove(i);
+                        }
+                    }
+                    None => {
+                        debug_assert!(add, "a reader uncounted that was never counted");
+                        readers.push((key_path, 1));
+                    }
+                }
+            }
+            let readers = &self.readers[p];
+            self.lazy[p] = self.key_recorded[p] == 0
+                && readers.len() <= LAZY_READERS
+                && readers
+                    .iter()
+                    .all(|&(k, _)| k != NO_PATH && self.top[k as usize] != self.top[p]);
         }
     }
 
@@ -840,6 +880,12 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         self.recorded.push(0);
         self.key_recorded.push(0);
         self.keying.push(0);
+        let first = path.split('.').next().unwrap_or_default();
+        let fresh = self.tops.len() as u32;
+        self.top
+            .push(*self.tops.entry(first.to_owned()).or_insert(fresh));
+        self.readers.push(Vec::new());
+        self.lazy.push(false);
         self.paths.insert(path.to_owned(), p);
         self.trie.insert(path, p);
         p
@@ -947,6 +993,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             s: scratch,
             event,
             keyed_unseen: self.keyed_paths,
+            plain: mode == Mode::Plain,
         };
         match scan::scan(&self.trie, event, mode, &mut sink) {
             Ok(reach) => sink.s.reach = reach,
@@ -1327,6 +1374,13 @@ const NO_KEY: u32 = u32::MAX;
 /// No leaf: the end of a path's list of leaves.
 const NONE: u32 = u32::MAX;
 
+/// No path: the key path of a branch without a key field (see [`Matcher::readers`]).
+const NO_PATH: PathId = PathId::MAX;
+
+/// The most reader key paths a path may have and still go unrecorded (see
+/// [`Matcher::lazy`]): each is looked at on the path's first leaf.
+const LAZY_READERS: usize = 4;
+
 /// A leaf recorded during the scan.
 #[derive(Debug, Clone, Copy)]
 struct LeafRec {
@@ -1396,6 +1450,8 @@ struct Scratch {
     /// outside any array (side by side: one cache line for both).
     branch_stamp: Vec<[u32; 2]>,
     path_stamp: Vec<u32>,
+    /// Per path: stamped when this event leaves its leaves unrecorded ([`Matcher::lazy`]).
+    unrecorded: Vec<u32>,
     /// The last leaf recorded on each path (valid where `path_stamp` is current).
     path_head: Vec<u32>,
     pattern_stamp: Vec<u32>,
@@ -1475,7 +1531,11 @@ impl Scratch {
         if self.gen == 0 {
             // Stamps wrapped: forget them all.
             self.branch_stamp.iter_mut().for_each(|x| *x = [0, 0]);
-            for v in [&mut self.path_stamp, &mut self.pattern_stamp] {
+            for v in [
+                &mut self.path_stamp,
+                &mut self.pattern_stamp,
+                &mut self.unrecorded,
+            ] {
                 v.iter_mut().for_each(|x| *x = 0);
             }
             self.gen = 1;
@@ -1484,6 +1544,7 @@ impl Scratch {
             self.branch_stamp.resize(m.branches.len(), [0, 0]);
         }
         grow(&mut self.path_stamp, m.fields.len());
+        grow(&mut self.unrecorded, m.fields.len());
         grow(&mut self.path_head, m.fields.len());
         grow(&mut self.pattern_stamp, m.patterns.len());
         self.candidates.clear();
@@ -1554,6 +1615,9 @@ struct MatchSink<'m, 's, 'e, K> {
     event: &'e [u8],
     /// Paths with key-field tests that have no leaf yet in this event.
     keyed_unseen: usize,
+    /// The event is plain ([`scan::Mode::Plain`]): each path's leaves come from one
+    /// top-level entry.
+    plain: bool,
 }
 
 impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
@@ -1576,8 +1640,22 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
             s.path_stamp[p] = s.gen;
             s.path_head[p] = NONE;
             self.keyed_unseen -= usize::from(!field.is_empty());
+            // The branches that read this path are keyed under other top-level entries,
+            // already read: if none is a candidate now, none will be.
+            if self.plain
+                && self.m.lazy[p]
+                && s.candidates.is_empty()
+                && s.numbers.is_empty()
+                && self.m.always.is_empty()
+                && self.m.readers[p]
+                    .iter()
+                    .all(|&(k, _)| s.path_stamp[k as usize] == s.gen)
+            {
+                s.unrecorded[p] = s.gen;
+            }
         }
-        let record = self.m.recorded[p] != 0 || self.m.key_recorded[p] != 0 && !trail.is_empty();
+        let record = self.m.recorded[p] != 0 && s.unrecorded[p] != s.gen
+            || self.m.key_recorded[p] != 0 && !trail.is_empty();
         // A number far from every number the path's tests name (coordinates, say): only
         // tests that pass any such number can select a branch, and none needs its value.
         let mut split = None;
@@ -1942,6 +2020,59 @@ mod tests {
             got.sort_unstable();
             assert_eq!(got, want, "{event}");
         }
+    }
+
+    /// A path that only candidates keyed under another top-level entry read is left
+    /// unrecorded in a plain event when, at its first leaf, those keys were read and
+    /// selected nothing; it is recorded when a key comes later, selected a candidate, or
+    /// shares its top-level entry.
+    #[test]
+    fn paths_read_only_by_candidates_keyed_elsewhere_are_recorded_when_needed() {
+        let mut m = Matcher::new();
+        m.add(
+            1,
+            br#"{"p":{"t":["AVE"]},"g":{"c":[{"numeric":[">",1,"<",2]}]}}"#,
+        )
+        .expect("valid");
+        m.add(2, br#"{"g":{"c":[{"numeric":[">",5,"<",6]}]}}"#)
+            .expect("valid");
+        // Keyed under the same top-level entry as the path it reads.
+        m.add(3, br#"{"g":{"k":["key3"],"c":[7]}}"#).expect("valid");
+        let c = m.paths["g.c"] as usize;
+        assert!(!m.lazy[c], "a reader keyed under g");
+        m.remove(&3);
+        assert!(m.lazy[c]);
+        let cases: &[(&str, &[i32])] = &[
+            // The key first: unrecorded when it selects nothing, recorded when it does.
+            (r#"{"p":{"t":"ST"},"g":{"c":[[1.5,5.5],[0,0]]}}"#, &[2]),
+            (r#"{"p":{"t":"AVE"},"g":{"c":[[1.5,5.5],[0,0]]}}"#, &[1, 2]),
+            (r#"{"p":{"t":"AVE"},"g":{"c":[[3,4]]}}"#, &[]),
+            // The key after the path: recorded.
+            (r#"{"g":{"c":[[1.5,0]]},"p":{"t":"AVE"}}"#, &[1]),
+            (r#"{"g":{"c":[[1.5,0]]},"p":{"t":"ST"}}"#, &[]),
+        ];
+        for plain in [true, false] {
+            for &(event, want) in cases {
+                let got = if plain {
+                    m.matches_plain(event.as_bytes())
+                } else {
+                    m.matches(event.as_bytes())
+                };
+                let mut got = got.expect("scanned");
+                got.sort_unstable();
+                assert_eq!(got, want, "{event} (plain: {plain})");
+            }
+        }
+        // Only plain events: in others a dotted key may carry the path's leaves too.
+        let dotted = r#"{"p":{"t":"ST"},"g":{"c":[0]},"p.t":"AVE","g.c":1.5}"#;
+        let mut got = m.matches(dotted.as_bytes()).expect("scanned");
+        got.sort_unstable();
+        let reference = crate::json::parse(dotted.as_bytes()).expect("json");
+        let want: Vec<i32> = [1, 2]
+            .into_iter()
+            .filter(|k| crate::reference::matches(m.get(k).expect("added"), &reference))
+            .collect();
+        assert_eq!(got, want, "{dotted}");
     }
 
     /// Removing patterns leaves their branches' checks behind in one block until they
