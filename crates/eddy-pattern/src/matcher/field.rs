@@ -44,12 +44,20 @@ pub(crate) struct FieldIndex {
     but_num_text: KeyMap<Slots>,
     /// The other `anything-but` forms, tested one by one.
     but_other: Vec<(AnythingBut, SlotId)>,
-    /// The smallest and largest number that a test here compares with by value (exact
-    /// numbers, `anything-but` numbers, range ends): widened as tests come, never
-    /// narrowed (so always covering them).
-    num_lo: f64,
-    num_hi: f64,
-    /// Ranges with an open end (which hold numbers outside `num_lo..=num_hi`).
+    /// The smallest and largest negative number, and the smallest and largest other
+    /// number, that a test here compares with by value (exact numbers, `anything-but`
+    /// numbers, range ends; a range across zero covers zero on both sides): widened as
+    /// tests come, never narrowed (so always covering them). Two spans, so that ranges
+    /// on longitudes (negative) and on latitudes (positive) leave the numbers between
+    /// them, a point's third value `0.0`, far.
+    neg: (f64, f64),
+    pos: (f64, f64),
+    /// Whether every number spelled with a `-` (nothing negative, no zero covered), and
+    /// whether every number spelled without one (nothing covered at or above zero), is
+    /// far: what the first byte of a number decides.
+    minus_far: bool,
+    plus_far: bool,
+    /// Ranges with an open end (which hold numbers outside `neg` and `pos`).
     open_ranges: usize,
     /// How many tests are indexed here.
     tests: usize,
@@ -79,8 +87,10 @@ impl Default for FieldIndex {
             but_num: FxHashMap::default(),
             but_num_text: KeyMap::default(),
             but_other: Vec::new(),
-            num_lo: f64::INFINITY,
-            num_hi: f64::NEG_INFINITY,
+            neg: (f64::INFINITY, f64::NEG_INFINITY),
+            pos: (f64::INFINITY, f64::NEG_INFINITY),
+            minus_far: true,
+            plus_far: true,
             open_ranges: 0,
             tests: 0,
             wants_number: 0,
@@ -493,6 +503,11 @@ impl FieldIndex {
                     (Some(lo), Some(hi)) => {
                         self.cover(lo.value);
                         self.cover(hi.value);
+                        if lo.value < 0.0 && hi.value >= 0.0 {
+                            // Across zero: both spans reach it.
+                            self.cover(0.0);
+                            self.neg.1 = 0.0;
+                        }
                     }
                     _ => self.open_ranges += 1,
                 }
@@ -610,10 +625,18 @@ impl FieldIndex {
         }
     }
 
-    /// Widens `num_lo..=num_hi` to `x`.
+    /// Widens the span of `x`'s sign (`-0` counts as `0`) to `x`.
     fn cover(&mut self, x: f64) {
-        self.num_lo = self.num_lo.min(x);
-        self.num_hi = self.num_hi.max(x);
+        let span = if x < 0.0 {
+            &mut self.neg
+        } else {
+            &mut self.pos
+        };
+        span.0 = span.0.min(x);
+        span.1 = span.1.max(x);
+        let empty = |(lo, hi): (f64, f64)| lo > hi;
+        self.minus_far = empty(self.neg) && self.pos.0 > 0.0;
+        self.plus_far = empty(self.pos);
     }
 
     /// Whether a number (its text, as `json::scan_number` accepts it) surely equals no
@@ -626,16 +649,25 @@ impl FieldIndex {
         if self.open_ranges != 0 {
             return false;
         }
+        // A sign no test's number has decides at once (`-0` is `0`: not negative).
         match t.first() {
-            Some(b'-') if self.num_lo > 0.0 => return true,
-            Some(b'0'..=b'9') if self.num_hi < 0.0 => return true,
+            Some(b'-') if self.minus_far => return true,
+            Some(b'0'..=b'9') if self.plus_far => return true,
             _ => {}
         }
         match rough_number(t, split) {
             Some(a) => {
                 // `rough_number` is within 1e-9 of the value: twice that keeps clear.
                 let margin = a.abs() * 2e-8;
-                a + margin < self.num_lo || a - margin > self.num_hi
+                let outside = |(lo, hi): (f64, f64)| a + margin < lo || a - margin > hi;
+                if a > margin {
+                    outside(self.pos)
+                } else if a < -margin {
+                    outside(self.neg)
+                } else {
+                    // Near zero, both spans (the value's sign may be either).
+                    outside(self.neg) && outside(self.pos)
+                }
             }
             None => false,
         }
@@ -1049,6 +1081,50 @@ mod tests {
         assert_eq!(sorted(&m, r#"{"a":-122.5,"b":1}"#), vec![3, 5, 6]);
         assert_eq!(sorted(&m, r#"{"a":[1000, 12]}"#), vec![2, 3, 6]);
     }
+
+    /// The numbers tests compare with are spanned apart by sign: between a negative and a
+    /// positive span a number is far (a point's `0.0`), but a range across zero, a test
+    /// at zero and `-0` keep what they hold near.
+    #[test]
+    fn numbers_between_the_negative_and_the_positive_span_are_far() {
+        let index = |tests: &[&str]| {
+            let mut f = FieldIndex::default();
+            for (slot, t) in tests.iter().enumerate() {
+                let p = Pattern::parse(format!(r#"{{"a":[{t}]}}"#).as_bytes()).expect("valid");
+                for test in &p.branches[0].fields[0].tests {
+                    f.insert(test, slot as SlotId);
+                }
+            }
+            f
+        };
+        let far = |f: &FieldIndex, t: &str| f.far_from_number_text(t.as_bytes(), &mut None);
+        let coordinates = index(&[
+            r#"{"numeric":[">=",37.70,"<",37.81]}"#,
+            r#"{"numeric":[">",-122.51,"<=",-122.36]}"#,
+        ]);
+        for t in [
+            "0.0", "0", "-0.0", "1", "-1", "100", "-200", "37.5", "-122.6",
+        ] {
+            assert!(far(&coordinates, t), "{t}");
+        }
+        for t in ["37.75", "37.70", "-122.4", "-122.51", "37.81"] {
+            assert!(!far(&coordinates, t), "{t}");
+        }
+        let across = index(&[r#"{"numeric":[">",-1,"<",1]}"#]);
+        for t in ["0", "-0", "0.5", "-0.5", "-0.0000001", "1e-300", "-1e-300"] {
+            assert!(!far(&across, t), "{t}");
+        }
+        assert!(far(&across, "5") && far(&across, "-5"));
+        let zero = index(&["0"]);
+        for t in ["0", "-0", "-0.0", "0e5", "-1e-320"] {
+            assert!(!far(&zero, t), "{t}");
+        }
+        assert!(far(&zero, "-3") && far(&zero, "3"));
+        let negative = index(&[r#"{"numeric":[">=",-5,"<=",-1]}"#]);
+        assert!(far(&negative, "0") && far(&negative, "2") && far(&negative, "-0"));
+        assert!(!far(&negative, "-3") && !far(&negative, "-1") && far(&negative, "-6"));
+    }
+
     use crate::Pattern;
 
     /// Case-insensitive tests find candidates by key and then check them as EventBridge
