@@ -1904,13 +1904,7 @@ mod tests {
         ];
         for &(event, want) in cases {
             for plain in [false, true] {
-                let got = if plain {
-                    m.matches_plain(event.as_bytes())
-                } else {
-                    m.matches(event.as_bytes())
-                };
-                let mut got = got.expect("scanned");
-                got.sort_unstable();
+                let got = matched(&m, event, plain);
                 assert_eq!(got, want, "{event} (plain: {plain})");
                 let mut each = Vec::new();
                 let read = if plain {
@@ -1930,6 +1924,25 @@ mod tests {
                     .collect();
                 assert_eq!(got, want_ref, "{event}: the reference");
             }
+        }
+    }
+
+    /// The keys `event` matches, sorted, read as plain or not.
+    fn matched(m: &Matcher<i32>, event: &str, plain: bool) -> Vec<i32> {
+        let got = if plain {
+            m.matches_plain(event.as_bytes())
+        } else {
+            m.matches(event.as_bytes())
+        };
+        let mut got = got.expect("scanned");
+        got.sort_unstable();
+        got
+    }
+
+    /// Each event, read as plain, matches exactly the keys given with it.
+    fn assert_plain_matches(m: &Matcher<i32>, cases: &[(&str, &[i32])]) {
+        for &(event, want) in cases {
+            assert_eq!(matched(m, event, true), want, "{event}");
         }
     }
 
@@ -1975,11 +1988,7 @@ mod tests {
             (r#"{"odd_even":"E","street":"MAIN"}"#, &[4]),
             (r#"{"odd_even":"O","lot":"000101","street":"MAIN"}"#, &[]),
         ];
-        for &(event, want) in cases {
-            let mut got = m.matches_plain(event.as_bytes()).expect("scanned");
-            got.sort_unstable();
-            assert_eq!(got, want, "{event}");
-        }
+        assert_plain_matches(&m, cases);
     }
 
     /// Among many branches, one whose best field is on a path no other branch keys on
@@ -2015,11 +2024,7 @@ mod tests {
             (r#"{"a":"a8","y":"y3"}"#, &[8, 204]),
             (r#"{"z":"z1"}"#, &[]),
         ];
-        for &(event, want) in cases {
-            let mut got = m.matches_plain(event.as_bytes()).expect("scanned");
-            got.sort_unstable();
-            assert_eq!(got, want, "{event}");
-        }
+        assert_plain_matches(&m, cases);
     }
 
     /// A path that only candidates keyed under another top-level entry read is left
@@ -2053,20 +2058,12 @@ mod tests {
         ];
         for plain in [true, false] {
             for &(event, want) in cases {
-                let got = if plain {
-                    m.matches_plain(event.as_bytes())
-                } else {
-                    m.matches(event.as_bytes())
-                };
-                let mut got = got.expect("scanned");
-                got.sort_unstable();
-                assert_eq!(got, want, "{event} (plain: {plain})");
+                assert_eq!(matched(&m, event, plain), want, "{event} (plain: {plain})");
             }
         }
         // Only plain events: in others a dotted key may carry the path's leaves too.
         let dotted = r#"{"p":{"t":"ST"},"g":{"c":[0]},"p.t":"AVE","g.c":1.5}"#;
-        let mut got = m.matches(dotted.as_bytes()).expect("scanned");
-        got.sort_unstable();
+        let got = matched(&m, dotted, false);
         let reference = crate::json::parse(dotted.as_bytes()).expect("json");
         let want: Vec<i32> = [1, 2]
             .into_iter()
