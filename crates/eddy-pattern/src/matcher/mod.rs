@@ -6,9 +6,10 @@
 //! branches: a test's breadth by its kind (a one-byte string counts as few-valued) times
 //! how many branches share it, and, among many branches, four times that on a path few
 //! others key on (every keyed path keeps the scan of a plain event reading until it is
-//! seen). Keys are chosen again at 64, 128, 256, … branches. Each named path has a [`field::FieldIndex`] of the key fields' tests, which
-//! maps a leaf value to the branches it may satisfy through hash maps, length-bucketed
-//! prefix/suffix maps, an interval tree and network maps rather than a walk over patterns.
+//! seen). Keys are chosen again at 64, 128, 256, … branches. Each named path has a
+//! [`field::FieldIndex`] of the key fields' tests, which maps a leaf value to the branches
+//! it may satisfy through hash maps, length-bucketed prefix/suffix maps, an interval tree
+//! and network maps rather than a walk over patterns.
 //! Only those candidate branches are then checked in full: their other fields against the
 //! recorded leaves of their paths, absences, and array consistency. Generation stamps mean
 //! nothing is cleared between events. The cost of an event is therefore the scan plus the
@@ -397,8 +398,9 @@ pub struct Matcher<K> {
     top: Vec<u32>,
     tops: FxHashMap<String, u32>,
     /// Per path, the key-field paths of the branches counted in [`Matcher::recorded`] for
-    /// it, each with how many ([`NO_PATH`] for a branch without a key field).
-    readers: Vec<Vec<(PathId, u32)>>,
+    /// it, each with how many ([`NO_PATH`] for a branch without a key field): a map, as
+    /// thousands of branches keyed on as many paths may read one path.
+    readers: Vec<FxHashMap<PathId, u32>>,
     /// Per path: a plain event may leave its leaves unrecorded when, at its first leaf,
     /// every reader's key path (see [`Matcher::readers`]: few, under other top-level
     /// entries) has been read and nothing is a candidate. Then no branch that reads the
@@ -777,17 +779,13 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             }
             if !by_key {
                 let readers = &mut self.readers[p];
-                match readers.iter().position(|&(k, _)| k == key_path) {
-                    Some(i) if add => readers[i].1 += 1,
-                    Some(i) => {
-                        readers[i].1 -= 1;
-                        if readers[i].1 == 0 {
-                            readers.swap_remove(i);
-                        }
-                    }
-                    None => {
-                        debug_assert!(add, "a reader uncounted that was never counted");
-                        readers.push((key_path, 1));
+                let n = readers.entry(key_path).or_default();
+                if add {
+                    *n += 1;
+                } else {
+                    *n -= 1;
+                    if *n == 0 {
+                        readers.remove(&key_path);
                     }
                 }
             }
@@ -795,8 +793,8 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             self.lazy[p] = self.key_recorded[p] == 0
                 && readers.len() <= LAZY_READERS
                 && readers
-                    .iter()
-                    .all(|&(k, _)| k != NO_PATH && self.top[k as usize] != self.top[p]);
+                    .keys()
+                    .all(|&k| k != NO_PATH && self.top[k as usize] != self.top[p]);
         }
     }
 
@@ -884,7 +882,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         let fresh = self.tops.len() as u32;
         self.top
             .push(*self.tops.entry(first.to_owned()).or_insert(fresh));
-        self.readers.push(Vec::new());
+        self.readers.push(FxHashMap::default());
         self.lazy.push(false);
         self.paths.insert(path.to_owned(), p);
         self.trie.insert(path, p);
@@ -1648,8 +1646,8 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
                 && s.numbers.is_empty()
                 && self.m.always.is_empty()
                 && self.m.readers[p]
-                    .iter()
-                    .all(|&(k, _)| s.path_stamp[k as usize] == s.gen)
+                    .keys()
+                    .all(|&k| s.path_stamp[k as usize] == s.gen)
             {
                 s.unrecorded[p] = s.gen;
             }
