@@ -145,47 +145,11 @@ enum CheckTest {
     /// [`CheckTest::NotStrs`] for a few short strings, held in place (no read behind a
     /// pointer for the candidates it checks).
     NotFew(FewStrs),
-    /// One `numeric` range (or `=`), held in place: a number passes when in it and exactly
-    /// its double (see [`crate::value::is_comparable`]).
-    Range(InRange),
+    /// One `numeric` range (or `=`): a recorded number passes when in it and exactly its
+    /// double (see [`crate::value::is_comparable`]), read without making a [`Leaf`].
+    Range(Box<pattern::Range>),
     /// Any other tests: a leaf passes if it passes one.
     Tests(Box<[Test]>),
-}
-
-/// A `numeric` range in place: open ends as infinities.
-#[derive(Debug)]
-struct InRange {
-    lower: f64,
-    upper: f64,
-    lower_inclusive: bool,
-    upper_inclusive: bool,
-}
-
-impl InRange {
-    fn of(r: &pattern::Range) -> InRange {
-        InRange {
-            lower: r.lower.map_or(f64::NEG_INFINITY, |b| b.value),
-            upper: r.upper.map_or(f64::INFINITY, |b| b.value),
-            lower_inclusive: r.lower.is_none_or(|b| b.inclusive),
-            upper_inclusive: r.upper.is_none_or(|b| b.inclusive),
-        }
-    }
-
-    /// Whether `x` is in the range (what [`pattern::Range::contains`] says).
-    #[inline]
-    fn contains(&self, x: f64) -> bool {
-        let above = if self.lower_inclusive {
-            x >= self.lower
-        } else {
-            x > self.lower
-        };
-        let below = if self.upper_inclusive {
-            x <= self.upper
-        } else {
-            x < self.upper
-        };
-        above && below
-    }
 }
 
 /// Up to [`FewStrs::MOST`] strings of [`FewStrs::ROOM`] bytes in all, one after another
@@ -302,7 +266,7 @@ impl CheckTest {
                 ignore_case: false,
             }] => CheckTest::Suffix(key(text)),
             [Test::EqualsIgnoreCase(s)] if s.is_ascii() => CheckTest::Caseless(key(s)),
-            [Test::Numeric(r)] => CheckTest::Range(InRange::of(r)),
+            [Test::Numeric(r)] => CheckTest::Range(Box::new(*r)),
             [Test::AnythingBut(AnythingBut::Values(values))] => {
                 let texts = values
                     .iter()
