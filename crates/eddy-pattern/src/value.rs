@@ -223,10 +223,10 @@ pub(crate) fn read_number_split(t: &[u8], split: Option<Coordinate>) -> (f64, bo
             .and_then(|t| t.parse().ok())
             .unwrap_or(f64::NAN)
     };
-    let Some((digits, places)) = split.and_then(|c| c.digits()) else {
-        return short_decimal(t).unwrap_or_else(|| (parse(), false));
-    };
     let sign = |x: f64| if t.first() == Some(&b'-') { -x } else { x };
+    let Some((digits, places)) = split.and_then(|c| c.digits()) else {
+        return short_decimal(t).map_or_else(|| (parse(), false), |x| (sign(x), true));
+    };
     if digits <= 1 << 53 {
         let x = digits as f64 / POW10[places];
         return (sign(x), only_decimal_of_its_digits(x, digits, places));
@@ -237,10 +237,11 @@ pub(crate) fn read_number_split(t: &[u8], split: Option<Coordinate>) -> (f64, bo
     }
 }
 
-/// A decimal of at most 15 digits and no exponent (`0.0`, `-3`, `12.75`): its double by
-/// one correctly rounded division, and exactly that double (15 digits always survive the
-/// trip, and such a number is never below the normal range); `None` for other spellings.
-fn short_decimal(t: &[u8]) -> Option<(f64, bool)> {
+/// The magnitude of a decimal of at most 15 digits and no exponent (`0.0`, `-3`,
+/// `12.75`) by one correctly rounded division; the number is exactly that double (15
+/// digits always survive the trip, and such a number is never below the normal range).
+/// `None` for other spellings.
+fn short_decimal(t: &[u8]) -> Option<f64> {
     let body = t.strip_prefix(b"-").unwrap_or(t);
     if body.is_empty() || body.len() > 16 {
         return None;
@@ -265,8 +266,7 @@ fn short_decimal(t: &[u8]) -> Option<(f64, bool)> {
     if !shaped || count > 15 {
         return None;
     }
-    let x = digits as f64 / POW10[places];
-    Some((if t.len() > body.len() { -x } else { x }, true))
+    Some(digits as f64 / POW10[places])
 }
 
 /// The double nearest `digits / 10^places` (`digits` more than 2^53), and whether that

@@ -504,9 +504,10 @@ impl FieldIndex {
                         self.cover(lo.value);
                         self.cover(hi.value);
                         if lo.value < 0.0 && hi.value >= 0.0 {
-                            // Across zero: both spans reach it.
-                            self.cover(0.0);
+                            // Across zero: both spans reach it (`cover` then sets the
+                            // first-byte flags from both).
                             self.neg.1 = 0.0;
+                            self.cover(0.0);
                         }
                     }
                     _ => self.open_ranges += 1,
