@@ -157,11 +157,12 @@ fn draw<'e>(set: &str, events: &'e Events) -> Draw<'e> {
     }
 }
 
-/// Rule `i` of `set`, of shape `shape` (taken modulo the set's number of shapes).
+/// Rule `i` of `set`, of shape `shape` (taken modulo [`shapes`]).
 fn rule(set: &str, d: &Draw<'_>, i: usize, shape: usize) -> Rule {
+    let shape = shape % shapes(set);
     let p = |key: &str| d.prop(i, 0, key);
     match set {
-        "exact" => Rule::same(match shape % 4 {
+        "exact" => Rule::same(match shape {
             0 => format!(
                 r#"{{"properties": {{"MAPBLKLOT": ["{}"]}}}}"#,
                 p("MAPBLKLOT")
@@ -184,7 +185,7 @@ fn rule(set: &str, d: &Draw<'_>, i: usize, shape: usize) -> Rule {
                 d.prop(i, 2, "BLKLOT")
             ),
         }),
-        "prefix" => Rule::same(match shape % 4 {
+        "prefix" => Rule::same(match shape {
             0 => format!(
                 r#"{{"properties": {{"MAPBLKLOT": [{{"prefix": "{}"}}]}}}}"#,
                 head(p("MAPBLKLOT"), 6)
@@ -204,7 +205,7 @@ fn rule(set: &str, d: &Draw<'_>, i: usize, shape: usize) -> Rule {
                 p("ODD_EVEN")
             ),
         }),
-        "suffix" => Rule::same(match shape % 4 {
+        "suffix" => Rule::same(match shape {
             0 => format!(
                 r#"{{"properties": {{"MAPBLKLOT": [{{"suffix": "{}"}}]}}}}"#,
                 tail(p("MAPBLKLOT"), 5)
@@ -224,7 +225,7 @@ fn rule(set: &str, d: &Draw<'_>, i: usize, shape: usize) -> Rule {
                 tail(p("BLKLOT"), 6)
             ),
         }),
-        "equals-ignore-case" => Rule::same(match shape % 4 {
+        "equals-ignore-case" => Rule::same(match shape {
             0 => format!(
                 r#"{{"properties": {{"STREET": [{{"equals-ignore-case": "{}"}}], "BLOCK_NUM": ["{}"]}}}}"#,
                 p("STREET").to_ascii_lowercase(),
@@ -247,7 +248,7 @@ fn rule(set: &str, d: &Draw<'_>, i: usize, shape: usize) -> Rule {
                 title_case(p("STREET"))
             ),
         }),
-        "wildcard" => Rule::same(match shape % 8 {
+        "wildcard" => Rule::same(match shape {
             0 | 4 => {
                 let v = p("MAPBLKLOT");
                 format!(
@@ -288,7 +289,7 @@ fn rule(set: &str, d: &Draw<'_>, i: usize, shape: usize) -> Rule {
                 )
             }
         }),
-        "numeric" => Rule::same(match shape % 4 {
+        "numeric" => Rule::same(match shape {
             0 => {
                 let lo = d.uniform(i, 1, 37.70, 37.81);
                 let w = d.uniform(i, 2, 0.000_05, 0.000_5);
@@ -318,7 +319,7 @@ fn rule(set: &str, d: &Draw<'_>, i: usize, shape: usize) -> Rule {
                 d.coordinate(i, 0)
             ),
         }),
-        "anything-but" => Rule::same(match shape % 4 {
+        "anything-but" => Rule::same(match shape {
             0 => format!(
                 r#"{{"properties": {{"BLOCK_NUM": ["{}"], "STREET": [{{"anything-but": ["{}", "{}"]}}]}}}}"#,
                 p("BLOCK_NUM"),
@@ -343,7 +344,7 @@ fn rule(set: &str, d: &Draw<'_>, i: usize, shape: usize) -> Rule {
         }),
         "cidr" => {
             let ip = ip_of(d.line(i, 0));
-            Rule::same(match shape % 4 {
+            Rule::same(match shape {
                 0 => format!(
                     r#"{{"properties": {{"IP": [{{"cidr": "{}"}}]}}}}"#,
                     network(&ip, 24)
@@ -363,7 +364,7 @@ fn rule(set: &str, d: &Draw<'_>, i: usize, shape: usize) -> Rule {
             })
         }
         "or" => {
-            let branches: Vec<String> = match shape % 4 {
+            let branches: Vec<String> = match shape {
                 0 => vec![
                     format!(r#"{{"properties": {{"BLKLOT": ["{}"]}}}}"#, p("BLKLOT")),
                     format!(
