@@ -776,23 +776,23 @@ fn realize(seed: &EventSeed, patterns: &[Pattern]) -> Value {
 type Op = (u8, Option<usize>);
 
 fn ops() -> impl Strategy<Value = Vec<Op>> {
-    vec(
-        (
-            0u8..24,
-            prop_oneof![6 => any::<usize>().prop_map(Some), 1 => Just(None)],
-        ),
-        10..60,
-    )
+    ops_over(24, 6, 10..60)
 }
 
 /// Adds under up to 200 keys, a few removed again: more than 64 branches live.
 fn many_ops() -> impl Strategy<Value = Vec<Op>> {
+    ops_over(200, 12, 100..180)
+}
+
+/// `count` operations on keys below `keys`: adds (of a pattern by index) `adds` times as
+/// often as removals.
+fn ops_over(keys: u8, adds: u32, count: std::ops::Range<usize>) -> impl Strategy<Value = Vec<Op>> {
     vec(
         (
-            0u8..200,
-            prop_oneof![12 => any::<usize>().prop_map(Some), 1 => Just(None)],
+            0..keys,
+            prop_oneof![adds => any::<usize>().prop_map(Some), 1 => Just(None)],
         ),
-        100..180,
+        count,
     )
 }
 
