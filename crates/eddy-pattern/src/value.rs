@@ -140,7 +140,7 @@ impl Coordinate {
     }
 
     /// `t` split, or `None` for other spellings (a sign included).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn split(t: &[u8]) -> Option<Coordinate> {
         use crate::swar::{eight_digits, leading_digits, word, ONES};
         if t.len() < 11 {

@@ -886,6 +886,48 @@ proptest! {
     }
 }
 
+/// A field with few possible tests, mostly one of two exact strings: many patterns share
+/// one, as patterns share a `source` or a status.
+fn few_field() -> BoxedStrategy<Value> {
+    prop_oneof![
+        6 => select(vec!["x", "y"]).prop_map(|s| Value::Array(vec![str_v(s)])),
+        1 => Just(Value::Array(vec![str_v("x"), str_v("y")])),
+        1 => Just(Value::Array(vec![obj(vec![("prefix", str_v("x"))])])),
+        1 => Just(Value::Array(vec![obj(vec![("exists", Value::Bool(false))])])),
+        1 => Just(Value::Array(vec![obj(vec![("anything-but", str_v("x"))])])),
+        1 => small_number().prop_map(|n| Value::Array(vec![num_v(n)])),
+        2 => field_array(),
+    ]
+    .boxed()
+}
+
+/// A pattern of two to four fields on few paths, one of them in a nested object, each
+/// with a [`few_field`]: among many, the matcher indexes those that share a key test and
+/// another path as groups.
+fn shared_pattern() -> BoxedStrategy<Value> {
+    let entry = prop_oneof![
+        4 => (select(vec!["a", "b", "c"]).prop_map(str::to_owned), few_field()),
+        1 => few_field().prop_map(|f| ("o".to_owned(), Value::Object(vec![("p".to_owned(), f)]))),
+    ];
+    vec(entry, 2..5).prop_map(Value::Object).boxed()
+}
+
+proptest! {
+    #![proptest_config(config(30))]
+
+    /// (a) Many patterns that share their tests (grouped by the matcher, and taken out of
+    /// their groups again as some are removed) agree with the reference matcher.
+    #[test]
+    fn patterns_that_share_a_key_test_agree_with_reference(
+        patterns in vec(shared_pattern(), 70..110),
+        ops in many_ops(),
+        events in vec(event_seed(), 1..8),
+        style in style(),
+    ) {
+        check_agreement(&patterns, &ops, &events, style)?;
+    }
+}
+
 proptest! {
     #![proptest_config(config(30))]
 

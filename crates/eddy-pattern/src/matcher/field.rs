@@ -743,6 +743,7 @@ impl FieldIndex {
     /// list at a time: a coordinate among overlapping ranges has many. `ranges`: whether
     /// to ask the numeric ranges too; the caller that says no asks them of this number
     /// and its neighbours together ([`FieldIndex::ranges_together`]).
+    #[inline]
     pub(crate) fn matches_number(
         &self,
         x: f64,
@@ -838,11 +839,13 @@ impl FieldIndex {
     /// [`FieldIndex::matches`] for a string leaf given as its bytes, which are UTF-8 (the
     /// caller has checked): most tests read bytes, and the few that want a `str` get one
     /// only when the field has them.
+    #[inline]
     pub(crate) fn matches_utf8(&self, bytes: &[u8], mut hit: impl FnMut(SlotId)) {
         self.any.iter().for_each(|&s| hit(s));
         self.match_text(bytes, &mut hit);
     }
 
+    #[inline]
     fn match_text(&self, bytes: &[u8], hit: &mut impl FnMut(SlotId)) {
         let text = || std::str::from_utf8(bytes).unwrap_or_default();
         if let Some(v) = self.exact_str.get(bytes) {

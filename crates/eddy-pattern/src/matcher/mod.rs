@@ -42,6 +42,10 @@ pub(crate) type SlotId = u32;
 /// branch with one field, which matches when a leaf passes one of its tests, so that a
 /// hit needs no candidate check and is emitted as it is (see [`Matcher::slot_of`]).
 const DIRECT: SlotId = 1 << 31;
+
+/// From how many branches keyed on one test, with a hit needed on one other path, they
+/// are indexed as a [`Group`]; below half as many, one by one again.
+const GROUP_FROM: usize = 8;
 pub(crate) type PathId = u32;
 type BranchId = u32;
 
@@ -96,6 +100,29 @@ struct BranchEntry {
     key: Option<usize>,
     /// Some of its [`Slim::needs`] are [`edge_bit`]s (set when it is indexed).
     edges: bool,
+    /// The [`Group`] it is a member of (set when it is indexed).
+    group: Option<u32>,
+}
+
+/// Branches whose key fields hold one and the same single test, and which all need a hit
+/// on one other path too. When they are many, the key test is indexed once for them all
+/// (under the group's slot), and a second index, of the members' tests on the other path, says
+/// which of them an event's leaves there select: a value shared by thousands of branches
+/// (a `source`, a status) then costs a lookup, not a check of each.
+#[derive(Debug)]
+struct Group {
+    key_path: PathId,
+    key_test: Test,
+    other: PathId,
+    /// The members' tests on `other`, each under its member.
+    index: FieldIndex,
+    members: Vec<BranchId>,
+    /// The key test is in `fields[key_path]` under the group's slot, not under each
+    /// member's ([`GROUP_FROM`] members or more).
+    active: bool,
+    /// The group's slot: a branch of its own, with [`Slim::group`] set, so that a hit
+    /// on the key test makes it a candidate like any branch.
+    slot: BranchId,
 }
 
 /// A field of a branch, as checking a candidate reads it.
@@ -305,6 +332,8 @@ struct Slim {
     /// The branch is its pattern's only one: when it holds, no other branch of the
     /// pattern has emitted it already.
     alone: bool,
+    /// Not a branch but a [`Group`]'s slot, the group's number in `pattern`.
+    group: bool,
 }
 
 #[derive(Debug)]
@@ -379,6 +408,11 @@ pub struct Matcher<K> {
     /// When the number of branches reaches this, every branch chooses its key field again
     /// with what is known by then.
     rechoose_at: usize,
+    /// See [`Group`]; a removed group's place is reused.
+    groups: Vec<Group>,
+    free_groups: Vec<u32>,
+    /// The group of each key path, key test (its `Debug` text) and other path.
+    group_of: FxHashMap<(PathId, String, PathId), u32>,
 }
 
 impl<K: Clone + Eq + Hash> Default for Matcher<K> {
@@ -501,6 +535,9 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             always: Vec::new(),
             shared: FxHashMap::default(),
             rechoose_at: 64,
+            groups: Vec::new(),
+            free_groups: Vec::new(),
+            group_of: FxHashMap::default(),
         }
     }
 
@@ -572,6 +609,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
                 fields,
                 key: None,
                 edges: false,
+                group: None,
             };
             // Set when the branch is indexed.
             let slim = Slim {
@@ -582,6 +620,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
                 fields: checks.len() as u32,
                 only_key: false,
                 alone: pattern.branches.len() == 1,
+                group: false,
             };
             let b = match self.free_branches.pop() {
                 Some(b) => {
@@ -624,14 +663,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             .enumerate()
             .filter(|(_, (_, need))| *need == Need::Hit)
             .min_by_key(|&(j, &(path, _))| {
-                let selects = tests[j]
-                    .tests
-                    .iter()
-                    .map(|t| {
-                        let (k, breadth) = test_key(t);
-                        u64::from(breadth) * u64::from(*self.shared.get(&(path, k)).unwrap_or(&1))
-                    })
-                    .sum::<u64>();
+                let selects = self.selects(path, &tests[j]);
                 // Between fields that select as few, exact values are the cheapest to
                 // look up (no case folding, no second step).
                 let exact = tests[j].tests.iter().all(|t| matches!(t, Test::Exact(_)));
@@ -670,14 +702,162 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             Some(j) => {
                 let path = self.branches[b as usize].fields[j].0;
                 self.keying[path as usize] += 1;
-                let field = &mut self.fields[path as usize];
-                self.keyed_paths += usize::from(field.is_empty());
-                for t in &tests[j].tests {
-                    field.insert(t, slot);
+                let was_empty = self.fields[path as usize].is_empty();
+                match self.group_other(b, tests, j) {
+                    Some(other) => self.join_group(b, path, &tests[j].tests[0], other, tests),
+                    None => {
+                        let field = &mut self.fields[path as usize];
+                        for t in &tests[j].tests {
+                            field.insert(t, slot);
+                        }
+                    }
                 }
+                self.keyed_paths += usize::from(was_empty);
             }
             None => self.always.push(b),
         }
+    }
+
+    /// Roughly how many branches a leaf passing one of `field`'s tests on `path` selects.
+    fn selects(&self, path: PathId, field: &Field) -> u64 {
+        field
+            .tests
+            .iter()
+            .map(|t| {
+                let (k, breadth) = test_key(t);
+                u64::from(breadth) * u64::from(*self.shared.get(&(path, k)).unwrap_or(&1))
+            })
+            .sum()
+    }
+
+    /// For branch `b` keyed on its field `j`: the field of another path that its group
+    /// would index (the narrowest that needs a hit), if the key field has one test and
+    /// [`GROUP_FROM`] fields or more have that test.
+    fn group_other(&self, b: BranchId, tests: &[Field], j: usize) -> Option<usize> {
+        let fields = &self.branches[b as usize].fields;
+        let [key_test] = tests[j].tests.as_slice() else {
+            return None;
+        };
+        // Few branches share the test: no group (nor the memory of one) for them.
+        let sharing = self.shared.get(&(fields[j].0, test_key(key_test).0));
+        if sharing.is_none_or(|&n| (n as usize) < GROUP_FROM) {
+            return None;
+        }
+        fields
+            .iter()
+            .enumerate()
+            .filter(|&(i, &(path, need))| i != j && need == Need::Hit && path != fields[j].0)
+            .min_by_key(|&(i, &(path, _))| self.selects(path, &tests[i]))
+            .map(|(i, _)| i)
+    }
+
+    /// Indexes branch `b`, keyed on `key_test` at `key_path`, as a member of the group of
+    /// its field `other`'s path: under its own slot while the group is small, through the
+    /// group's from [`GROUP_FROM`] members on.
+    fn join_group(
+        &mut self,
+        b: BranchId,
+        key_path: PathId,
+        key_test: &Test,
+        other: usize,
+        tests: &[Field],
+    ) {
+        let other_path = self.branches[b as usize].fields[other].0;
+        let id = (key_path, format!("{key_test:?}"), other_path);
+        let g = match self.group_of.get(&id) {
+            Some(&g) => g,
+            None => {
+                let g = self.free_groups.pop().unwrap_or(self.groups.len() as u32);
+                let slim = Slim {
+                    pattern: g,
+                    key: NO_KEY,
+                    alone: true,
+                    group: true,
+                    ..Slim::default()
+                };
+                let slot = match self.free_branches.pop() {
+                    Some(slot) => {
+                        self.slim[slot as usize] = slim;
+                        slot
+                    }
+                    None => {
+                        self.branches.push(BranchEntry::default());
+                        self.slim.push(slim);
+                        (self.branches.len() - 1) as BranchId
+                    }
+                };
+                let group = Group {
+                    key_path,
+                    key_test: key_test.clone(),
+                    other: other_path,
+                    index: FieldIndex::default(),
+                    members: Vec::new(),
+                    active: false,
+                    slot,
+                };
+                match self.groups.get_mut(g as usize) {
+                    Some(place) => *place = group,
+                    None => self.groups.push(group),
+                }
+                self.group_of.insert(id, g);
+                g
+            }
+        };
+        self.branches[b as usize].group = Some(g);
+        let group = &mut self.groups[g as usize];
+        group.members.push(b);
+        for t in &tests[other].tests {
+            group.index.insert(t, b);
+        }
+        let field = &mut self.fields[key_path as usize];
+        if group.active {
+            return;
+        }
+        if group.members.len() < GROUP_FROM {
+            field.insert(key_test, b);
+            return;
+        }
+        for &m in &group.members[..group.members.len() - 1] {
+            field.remove(key_test, m);
+        }
+        field.insert(key_test, group.slot);
+        group.active = true;
+    }
+
+    /// Takes branch `b` out of its group, if it has one (see [`Matcher::join_group`]);
+    /// returns whether it had.
+    fn leave_group(&mut self, b: BranchId, tests: &[Field]) -> bool {
+        let Some(g) = self.branches[b as usize].group.take() else {
+            return false;
+        };
+        let group = &mut self.groups[g as usize];
+        let fields = &self.branches[b as usize].fields;
+        if let Some(i) = fields.iter().position(|&(path, _)| path == group.other) {
+            for t in &tests[i].tests {
+                group.index.remove(t, b);
+            }
+        }
+        group.members.retain(|&m| m != b);
+        let field = &mut self.fields[group.key_path as usize];
+        if !group.active {
+            field.remove(&group.key_test, b);
+        } else if group.members.len() < GROUP_FROM / 2 {
+            field.remove(&group.key_test, group.slot);
+            for &m in &group.members {
+                field.insert(&group.key_test, m);
+            }
+            group.active = false;
+        }
+        if group.members.is_empty() {
+            let id = (group.key_path, format!("{:?}", group.key_test), group.other);
+            self.group_of.remove(&id);
+            let slot = group.slot;
+            self.groups[g as usize].index = FieldIndex::default();
+            self.free_groups.push(g);
+            self.slim[slot as usize] = Slim::default();
+            self.free_branches.push(slot);
+        }
+        true
     }
 
     /// Takes a branch out of the indexes.
@@ -696,11 +876,13 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             Some(j) => {
                 let path = self.branches[b as usize].fields[j].0;
                 self.keying[path as usize] -= 1;
-                let field = &mut self.fields[path as usize];
-                for t in &tests[j].tests {
-                    field.remove(t, slot);
+                if !self.leave_group(b, tests) {
+                    let field = &mut self.fields[path as usize];
+                    for t in &tests[j].tests {
+                        field.remove(t, slot);
+                    }
                 }
-                self.keyed_paths -= usize::from(field.is_empty());
+                self.keyed_paths -= usize::from(self.fields[path as usize].is_empty());
             }
             None => self.always.retain(|&x| x != b),
         }
@@ -990,20 +1172,82 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         let candidates = std::mem::take(&mut s.candidates);
         for &b in &candidates {
             let slim = self.slim[b as usize];
-            let p = slim.pattern as usize;
-            if slim.needs & !s.values != 0 || !slim.alone && s.pattern_stamp[p] == s.gen {
-                continue;
+            if slim.group {
+                self.open_group(b, slim.pattern, event, s);
+            } else {
+                self.check_candidate(b, slim, event, s, &mut emit);
             }
-            if slim.only_key || self.holds(b, &slim, event, s) {
-                if !slim.alone {
-                    s.pattern_stamp[p] = s.gen;
-                }
-                emit(p as u32);
+        }
+        if !s.joined.is_empty() {
+            let joined = std::mem::take(&mut s.joined);
+            for &b in &joined {
+                self.check_candidate(b, self.slim[b as usize], event, s, &mut emit);
             }
+            s.joined = joined;
         }
         s.candidates = candidates;
         s.candidates.clear();
         Ok(())
+    }
+
+    /// Emits the pattern of candidate branch `b` if the branch holds and the pattern has
+    /// not been emitted yet.
+    #[inline(always)]
+    fn check_candidate(
+        &self,
+        b: BranchId,
+        slim: Slim,
+        event: &[u8],
+        s: &mut Scratch,
+        emit: &mut impl FnMut(u32),
+    ) {
+        let p = slim.pattern as usize;
+        if slim.needs & !s.values != 0 || !slim.alone && s.pattern_stamp[p] == s.gen {
+            return;
+        }
+        if slim.only_key || self.holds(b, &slim, event, s) {
+            if !slim.alone {
+                s.pattern_stamp[p] = s.gen;
+            }
+            emit(p as u32);
+        }
+    }
+
+    /// The members of group `g`, a candidate through its slot `slot`, that its index
+    /// selects from the leaves of its other path: they join the candidates (each once),
+    /// their key test passed as the group's did.
+    #[inline(never)]
+    fn open_group(&self, slot: BranchId, g: u32, event: &[u8], s: &mut Scratch) {
+        let group = &self.groups[g as usize];
+        let gen = s.gen;
+        if s.path_stamp[group.other as usize] != gen {
+            return;
+        }
+        let free = s.branch_stamp[slot as usize][1] == gen;
+        let mut hits = std::mem::take(&mut s.hit_buf);
+        hits.clear();
+        for rec in s.leaves_on(group.other) {
+            if rec.kind == LeafKind::String {
+                group
+                    .index
+                    .matches_utf8(rec.bytes(event, &s.arena), |m| hits.push(m));
+            } else {
+                group
+                    .index
+                    .matches(&rec.leaf(event, &s.arena), |m| hits.push(m));
+            }
+        }
+        for &m in &hits {
+            let stamp = &mut s.branch_stamp[m as usize];
+            if stamp[0] != gen {
+                stamp[0] = gen;
+                s.joined.push(m);
+            }
+            if free {
+                stamp[1] = gen;
+            }
+        }
+        s.hit_buf = hits;
     }
 
     /// Asks the numeric ranges of each path of [`Scratch::numbers`] about its numbers
@@ -1417,7 +1661,10 @@ struct Scratch {
     /// The last leaf recorded on each path (valid where `path_stamp` is current).
     path_head: Vec<u32>,
     pattern_stamp: Vec<u32>,
+    /// Branches selected by their key tests (and [`Group`]s' slots by theirs).
     candidates: Vec<BranchId>,
+    /// Members of the candidate groups selected by the groups' indexes.
+    joined: Vec<BranchId>,
     /// Patterns matched through a [`DIRECT`] slot, each once (by `pattern_stamp`).
     direct: Vec<u32>,
     leaves: Vec<LeafRec>,
@@ -1510,6 +1757,7 @@ impl Scratch {
         grow(&mut self.path_head, m.fields.len());
         grow(&mut self.pattern_stamp, m.patterns.len());
         self.candidates.clear();
+        self.joined.clear();
         self.direct.clear();
         self.leaves.clear();
         self.trails.clear();
@@ -2127,5 +2375,80 @@ mod tests {
         small
             .add(1, br#"{"c":[1]}"#)
             .expect("replaces its one slot");
+    }
+
+    /// Branches keyed on one shared test that need a hit on one other path become a
+    /// group from [`GROUP_FROM`] members on (branches added once the test is shared by as
+    /// many), and single branches again below half as many; the matches are the reference
+    /// matcher's throughout, with keys and values in arrays and in array elements, in
+    /// plain and full reading.
+    #[test]
+    fn branches_sharing_a_key_test_are_grouped_while_many() {
+        let mut m = Matcher::new();
+        // `a` selects 16 branches, a range 20 (its breadth): `a` is every branch's key.
+        let pattern = |i: i32| {
+            if i % 4 == 3 {
+                format!(
+                    r#"{{"o":{{"a":["xy"],"n":[{{"numeric":[">=",{i},"<",{}]}}]}},"z":[{{"exists":false}}]}}"#,
+                    i + 1
+                )
+            } else {
+                format!(
+                    r#"{{"o":{{"a":["xy"],"n":[{{"numeric":[">=",{i},"<",{}]}}]}}}}"#,
+                    i + 1
+                )
+            }
+        };
+        let events = [
+            r#"{"o":{"a":"xy","n":3.5}}"#,
+            r#"{"o":{"a":"xy","n":[3.5,7.25,11]}}"#,
+            r#"{"o":{"a":["y","xy"],"n":2}}"#,
+            r#"{"o":{"a":"y","n":3}}"#,
+            r#"{"o":{"n":3,"a":"xy"},"z":1}"#,
+            r#"{"o":[{"a":"xy","n":1},{"a":"y","n":5.5}]}"#,
+            r#"{"o":[{"a":"y","n":[1,6]},{"a":["xy","y"],"n":6.5}]}"#,
+            r#"{"o":{"a":"xy"}}"#,
+            r#"{"o":[{"a":"xy","n":1},{"a":"y","n":9.5}]}"#,
+            r#"{"o":[{"a":"xy","n":12.5},{"a":"y","n":[9.5,11.5]}]}"#,
+            r#"{"o":{"a":"xy","n":[9.5,15]},"z":null}"#,
+        ];
+        let groups = |m: &Matcher<i32>| m.groups.iter().filter(|g| g.active).count();
+        let agree = |m: &Matcher<i32>| {
+            for event in events {
+                let doc = crate::json::parse(event.as_bytes()).expect("json");
+                let mut want: Vec<i32> = (0..16)
+                    .filter(|k| m.get(k).is_some_and(|p| crate::reference::matches(p, &doc)))
+                    .collect();
+                want.sort_unstable();
+                assert_eq!(matched(m, event, false), want, "{event}");
+                if doc.is_plain() {
+                    assert_eq!(matched(m, event, true), want, "{event} (plain)");
+                }
+            }
+        };
+        for i in 0..16 {
+            m.add(i, pattern(i).as_bytes()).expect("valid");
+        }
+        assert_eq!(
+            groups(&m),
+            1,
+            "the last eight, added once `a` was shared by eight"
+        );
+        assert_eq!(key_paths(&m), vec!["o.a"; 16]);
+        agree(&m);
+        for i in 8..14 {
+            m.remove(&i);
+        }
+        assert_eq!(groups(&m), 0, "two members are indexed one by one");
+        agree(&m);
+        for i in 8..14 {
+            m.add(i, pattern(i).as_bytes()).expect("valid");
+        }
+        assert_eq!(groups(&m), 1);
+        agree(&m);
+        for i in 0..16 {
+            m.remove(&i);
+        }
+        assert!(m.group_of.is_empty() && m.fields.iter().all(FieldIndex::is_empty));
     }
 }
