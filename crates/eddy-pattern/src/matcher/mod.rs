@@ -9,7 +9,9 @@
 //! seen). Keys are chosen again at 64, 128, 256, … branches. Each named path has a
 //! [`field::FieldIndex`] of the key fields' tests, which maps a leaf value to the branches
 //! it may satisfy through hash maps, length-bucketed prefix/suffix maps, an interval tree
-//! and network maps rather than a walk over patterns.
+//! and network maps rather than a walk over patterns. Many branches keyed on one shared
+//! test with a hit needed on one other path are a [`Group`] there: the test selects the
+//! group, and the group's own index of the other path selects its members.
 //! Only those candidate branches are then checked in full: their other fields against the
 //! recorded leaves of their paths, absences, and array consistency. Generation stamps mean
 //! nothing is cleared between events. The cost of an event is therefore the scan plus the
@@ -100,8 +102,9 @@ struct BranchEntry {
     key: Option<usize>,
     /// Some of its [`Slim::needs`] are [`edge_bit`]s (set when it is indexed).
     edges: bool,
-    /// The [`Group`] it is a member of (set when it is indexed).
-    group: Option<u32>,
+    /// The [`Group`] it is a member of, and its field that the group indexes (set when it
+    /// is indexed).
+    group: Option<(u32, usize)>,
 }
 
 /// Branches whose key fields hold one and the same single test, and which all need a hit
@@ -803,7 +806,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
                 g
             }
         };
-        self.branches[b as usize].group = Some(g);
+        self.branches[b as usize].group = Some((g, other));
         let group = &mut self.groups[g as usize];
         group.members.push(b);
         for t in &tests[other].tests {
@@ -827,15 +830,12 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
     /// Takes branch `b` out of its group, if it has one (see [`Matcher::join_group`]);
     /// returns whether it had.
     fn leave_group(&mut self, b: BranchId, tests: &[Field]) -> bool {
-        let Some(g) = self.branches[b as usize].group.take() else {
+        let Some((g, other)) = self.branches[b as usize].group.take() else {
             return false;
         };
         let group = &mut self.groups[g as usize];
-        let fields = &self.branches[b as usize].fields;
-        if let Some(i) = fields.iter().position(|&(path, _)| path == group.other) {
-            for t in &tests[i].tests {
-                group.index.remove(t, b);
-            }
+        for t in &tests[other].tests {
+            group.index.remove(t, b);
         }
         group.members.retain(|&m| m != b);
         let field = &mut self.fields[group.key_path as usize];
