@@ -128,6 +128,12 @@ struct Group {
     slot: BranchId,
 }
 
+/// What names a [`Group`] in [`Matcher::group_of`]: its key path, key test (as its `Debug`
+/// text, which tells any two tests apart) and other path.
+fn group_id(key_path: PathId, key_test: &Test, other: PathId) -> (PathId, String, PathId) {
+    (key_path, format!("{key_test:?}"), other)
+}
+
 /// A field of a branch, as checking a candidate reads it.
 #[derive(Debug)]
 struct Check {
@@ -625,18 +631,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
                 alone: pattern.branches.len() == 1,
                 group: false,
             };
-            let b = match self.free_branches.pop() {
-                Some(b) => {
-                    self.branches[b as usize] = entry;
-                    self.slim[b as usize] = slim;
-                    b
-                }
-                None => {
-                    self.branches.push(entry);
-                    self.slim.push(slim);
-                    (self.branches.len() - 1) as BranchId
-                }
-            };
+            let b = self.new_branch(entry, slim);
             self.live_branches += 1;
             branch_ids.push(b);
         }
@@ -654,6 +649,22 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             self.rechoose_at = self.live_branches * 2;
         }
         Ok(())
+    }
+
+    /// A branch id for `entry` and `slim`: a freed one, or a new one.
+    fn new_branch(&mut self, entry: BranchEntry, slim: Slim) -> BranchId {
+        match self.free_branches.pop() {
+            Some(b) => {
+                self.branches[b as usize] = entry;
+                self.slim[b as usize] = slim;
+                b
+            }
+            None => {
+                self.branches.push(entry);
+                self.slim.push(slim);
+                (self.branches.len() - 1) as BranchId
+            }
+        }
     }
 
     /// Chooses the branch's key field, the one whose tests the fewest other fields share,
@@ -766,7 +777,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         tests: &[Field],
     ) {
         let other_path = self.branches[b as usize].fields[other].0;
-        let id = (key_path, format!("{key_test:?}"), other_path);
+        let id = group_id(key_path, key_test, other_path);
         let g = match self.group_of.get(&id) {
             Some(&g) => g,
             None => {
@@ -778,17 +789,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
                     group: true,
                     ..Slim::default()
                 };
-                let slot = match self.free_branches.pop() {
-                    Some(slot) => {
-                        self.slim[slot as usize] = slim;
-                        slot
-                    }
-                    None => {
-                        self.branches.push(BranchEntry::default());
-                        self.slim.push(slim);
-                        (self.branches.len() - 1) as BranchId
-                    }
-                };
+                let slot = self.new_branch(BranchEntry::default(), slim);
                 let group = Group {
                     key_path,
                     key_test: key_test.clone(),
@@ -849,7 +850,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             group.active = false;
         }
         if group.members.is_empty() {
-            let id = (group.key_path, format!("{:?}", group.key_test), group.other);
+            let id = group_id(group.key_path, &group.key_test, group.other);
             self.group_of.remove(&id);
             let slot = group.slot;
             self.groups[g as usize].index = FieldIndex::default();
