@@ -409,7 +409,8 @@ fn ctrl_char(code: u8) -> String {
 }
 
 /// Decodes the JSON string whose opening quote is at `start`; returns it and the index after
-/// the closing quote, or the error position and message.
+/// the closing quote, or the error position and message (an unterminated string, a bad
+/// escape, an unescaped control character, or text that is not UTF-8).
 pub(crate) fn decode_string(s: &[u8], start: usize) -> Result<(String, usize), (usize, String)> {
     let mut i = start + 1;
     let mut out: Vec<u8> = Vec::new();
@@ -492,11 +493,34 @@ pub(crate) fn decode_string(s: &[u8], start: usize) -> Result<(String, usize), (
             }
         }
     }
-    let text = match String::from_utf8(out) {
-        Ok(t) => t,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    match String::from_utf8(out) {
+        Ok(text) => Ok((text, i)),
+        // Escapes decode to whole characters, so the bad sequence is in the raw text.
+        Err(_) => Err(bad_utf8(s, start + 1, i - 1)),
+    }
+}
+
+/// Where and how the raw string text `s[from..to]` is not UTF-8, in Jackson's words (as
+/// EventBridge reads JSON): a byte that cannot start a character, or one that cannot
+/// continue the character begun before it (the closing quote, if the text ends first).
+fn bad_utf8(s: &[u8], from: usize, to: usize) -> (usize, String) {
+    let raw = &s[from..to];
+    let Err(e) = std::str::from_utf8(raw) else {
+        return (to, "Invalid UTF-8".into());
     };
-    Ok((text, i))
+    let at = from + e.valid_up_to();
+    let lead = s[at];
+    if !(0xC2..=0xF4).contains(&lead) {
+        return (at, format!("Invalid UTF-8 start byte 0x{lead:x}"));
+    }
+    let middle = at + e.error_len().unwrap_or(to - at);
+    (
+        middle,
+        format!(
+            "Invalid UTF-8 middle byte 0x{:x}",
+            s.get(middle).copied().unwrap_or(b'"')
+        ),
+    )
 }
 
 fn hex4(s: &[u8], i: usize) -> Option<u32> {
@@ -559,6 +583,38 @@ mod tests {
         }
         let escaped = parse(br#"{"k": "a\tb\r\u0001"}"#).expect("escaped");
         assert_eq!(escaped.to_json(), r#"{"k":"a\tb\r\u0001"}"#);
+    }
+
+    /// JSON text is UTF-8 (RFC 8259); Jackson, which EventBridge reads JSON with, refuses
+    /// a bad sequence in a string and says which byte is wrong.
+    #[test]
+    fn strings_that_are_not_utf8_are_refused() {
+        for (raw, message, column) in [
+            (
+                &b"{\"k\": \"a\xffb\"}"[..],
+                "Invalid UTF-8 start byte 0xff",
+                9,
+            ),
+            (b"{\"k\": \"\xbf\"}", "Invalid UTF-8 start byte 0xbf", 8),
+            (b"{\"k\": \"\xc3A\"}", "Invalid UTF-8 middle byte 0x41", 9),
+            (
+                b"{\"k\": \"\\n\xe2\x82A\"}",
+                "Invalid UTF-8 middle byte 0x41",
+                12,
+            ),
+            (b"{\"k\": \"\xc3\"}", "Invalid UTF-8 middle byte 0x22", 9),
+            (b"{\"\xff\": 1}", "Invalid UTF-8 start byte 0xff", 3),
+        ] {
+            let e = parse(raw).expect_err("not UTF-8");
+            assert_eq!(
+                (e.message.as_str(), e.column),
+                (message, column),
+                "{}",
+                String::from_utf8_lossy(raw)
+            );
+        }
+        let v = parse("{\"k\": \"é\\u00e9\"}".as_bytes()).expect("UTF-8");
+        assert_eq!(v.to_json(), r#"{"k":"éé"}"#);
     }
 
     #[test]

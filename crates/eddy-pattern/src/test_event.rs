@@ -85,4 +85,20 @@ mod tests {
             Err(Error::InvalidPattern(_))
         ));
     }
+
+    /// A pattern or event that is not UTF-8 is no JSON: refused, not read with U+FFFD.
+    #[test]
+    fn text_that_is_not_utf8_is_refused() {
+        let ev = b"{\"id\":\"1\",\"account\":\"1\",\"source\":\"s\",\"time\":\"t\",\"region\":\"r\",\"detail-type\":\"d\",\"detail\":{\"a\":\"x\xffy\"}}";
+        let got = test_event_pattern(br#"{"source":["s"]}"#, ev);
+        assert!(
+            matches!(&got, Err(Error::InvalidEvent(m)) if m.contains("Invalid UTF-8 start byte 0xff")),
+            "{got:?}"
+        );
+        let got = test_event_pattern(b"{\"detail\":{\"a\":[\"x\xffy\"]}}", ev);
+        assert!(
+            matches!(&got, Err(Error::InvalidPattern(e)) if e.reason == "Invalid UTF-8 start byte 0xff"),
+            "{got:?}"
+        );
+    }
 }

@@ -1915,9 +1915,11 @@ impl<K> scan::Sink for MatchSink<'_, '_, '_, K> {
                 (LeafKind::String, (offset(bytes), bytes.len() as u32), false)
             }
             RawLeaf::Str(bytes, escaped) => {
-                // Escapes, or not UTF-8: read it as `json::parse` does (bad sequences
-                // become U+FFFD), as the reference matcher sees it. The opening quote
-                // sits just before the string's bytes in the event.
+                // Escapes, or not UTF-8. Escapes are decoded. Bad sequences become
+                // U+FFFD: an event that is not UTF-8 is no JSON, and `json::parse`
+                // refuses it, but the matcher, which reads only what its patterns
+                // name, answers for it rather than look at every byte. The opening
+                // quote sits just before the string's bytes in the event.
                 let lossy = || String::from_utf8_lossy(bytes).into_owned();
                 let decoded = if escaped {
                     crate::json::decode_string(self.event, offset(bytes) as usize - 1)
@@ -2331,7 +2333,7 @@ mod tests {
 
     /// Regression (found by tests/properties.rs): a string leaf that is not UTF-8 was
     /// dropped after marking its path present, so it passed neither `exists: true` nor
-    /// `exists: false`; it is now read as `json::parse` reads it, as the reference does.
+    /// `exists: false`; it is now read with its bad sequences as U+FFFD.
     #[test]
     fn strings_that_are_not_utf8_are_read_lossily() {
         let mut m = Matcher::new();

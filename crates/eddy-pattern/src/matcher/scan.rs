@@ -868,8 +868,8 @@ impl<'a> Scanner<'a, '_> {
             }
         } else {
             match self.trie.child(node, raw, dotted) {
-                // A key that is not UTF-8 is read as `json::parse` reads it (bad
-                // sequences become U+FFFD), as the reference matcher sees it.
+                // A key that is not UTF-8 is read with its bad sequences as U+FFFD,
+                // as its values are (`MatchSink::leaf`).
                 None if self.trie.replacement
                     && !raw.is_ascii()
                     && std::str::from_utf8(raw).is_err() =>
