@@ -1176,15 +1176,22 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             if slim.group {
                 self.open_group(b, slim.pattern, event, s);
             } else {
-                self.check_candidate(b, slim, event, s, &mut emit);
+                self.check_candidate(b, slim, false, event, s, &mut emit);
             }
         }
         if !s.joined.is_empty() {
             let joined = std::mem::take(&mut s.joined);
             for &b in &joined {
-                self.check_candidate(b, self.slim[b as usize], event, s, &mut emit);
+                self.check_candidate(b, self.slim[b as usize], false, event, s, &mut emit);
             }
             s.joined = joined;
+        }
+        if !s.sure.is_empty() {
+            let sure = std::mem::take(&mut s.sure);
+            for &b in &sure {
+                self.check_candidate(b, self.slim[b as usize], true, event, s, &mut emit);
+            }
+            s.sure = sure;
         }
         s.candidates = candidates;
         s.candidates.clear();
@@ -1192,12 +1199,13 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
     }
 
     /// Emits the pattern of candidate branch `b` if the branch holds and the pattern has
-    /// not been emitted yet.
+    /// not been emitted yet. `sure`: a group's member that [`Scratch::sure`] holds.
     #[inline(always)]
     fn check_candidate(
         &self,
         b: BranchId,
         slim: Slim,
+        sure: bool,
         event: &[u8],
         s: &mut Scratch,
         emit: &mut impl FnMut(u32),
@@ -1206,7 +1214,7 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
         if slim.needs & !s.values != 0 || !slim.alone && s.pattern_stamp[p] == s.gen {
             return;
         }
-        if slim.only_key || self.holds(b, &slim, event, s) {
+        if slim.only_key || sure && slim.fields == 2 || self.holds(b, &slim, event, s) {
             if !slim.alone {
                 s.pattern_stamp[p] = s.gen;
             }
@@ -1225,6 +1233,12 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             return;
         }
         let free = s.branch_stamp[slot as usize][1] == gen;
+        // One leaf outside any array: a member it selects holds if it has no other field
+        // (as `Matcher::holds` would find, reading the same leaf with the same tests).
+        let sure = {
+            let mut on_other = s.leaves_on(group.other);
+            matches!((on_other.next(), on_other.next()), (Some(rec), None) if rec.trail.1 == 0)
+        };
         let mut hits = std::mem::take(&mut s.hit_buf);
         hits.clear();
         for rec in s.leaves_on(group.other) {
@@ -1242,7 +1256,11 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             let stamp = &mut s.branch_stamp[m as usize];
             if stamp[0] != gen {
                 stamp[0] = gen;
-                s.joined.push(m);
+                if sure {
+                    s.sure.push(m);
+                } else {
+                    s.joined.push(m);
+                }
             }
             if free {
                 stamp[1] = gen;
@@ -1666,6 +1684,9 @@ struct Scratch {
     candidates: Vec<BranchId>,
     /// Members of the candidate groups selected by the groups' indexes.
     joined: Vec<BranchId>,
+    /// Members selected by a group's index from the one leaf of its other path, outside
+    /// any array: a member of two fields (the key and that one) holds.
+    sure: Vec<BranchId>,
     /// Patterns matched through a [`DIRECT`] slot, each once (by `pattern_stamp`).
     direct: Vec<u32>,
     leaves: Vec<LeafRec>,
@@ -1759,6 +1780,7 @@ impl Scratch {
         grow(&mut self.pattern_stamp, m.patterns.len());
         self.candidates.clear();
         self.joined.clear();
+        self.sure.clear();
         self.direct.clear();
         self.leaves.clear();
         self.trails.clear();
