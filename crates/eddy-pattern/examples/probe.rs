@@ -17,8 +17,12 @@
 //! in batches of 8 with bytes 0, 64 and 128 of the next batch read ahead; `PROBE_PATTERN`
 //! one pattern of your own instead of the set's (whose name then only labels the output),
 //! and `PROBE_PATTERNS=file` the first `patterns` lines of a file, one pattern per line;
-//! `PROBE_EVICT` writes 128 MB of other memory before each timed pass, so that the events
-//! come from memory.
+//! `PROBE_VS=k` also times the set's first `k` patterns alone (1: the one pattern; 4, or 8
+//! for `wildcard`: one of each shape) in the same rounds, one after the other, and prints
+//! the share of their rate the `patterns` keep (both sides then meet the same load of a
+//! shared host); `PROBE_DUMP=file` writes the set's patterns (Eddy's),
+//! one per line, for `PROBE_PATTERNS`; `PROBE_EVICT` writes 128 MB of other memory
+//! before each timed pass, so that the events come from memory.
 
 #[path = "../benches/matching/data.rs"]
 #[allow(dead_code)]
@@ -81,8 +85,18 @@ fn main() {
     } else {
         rules::build(set, &ev, n)
     };
+    if let Ok(file) = std::env::var("PROBE_DUMP") {
+        let text: String = rules.iter().map(|r| r.eddy.clone() + "\n").collect();
+        std::fs::write(&file, text).expect("write PROBE_DUMP");
+    }
     let eddy = Eddy::build(&rules);
     let q = (!only_eddy).then(|| Q::build(&rules));
+    // `PROBE_VS=k`: also the set's first `k` patterns alone, timed in the same rounds.
+    let vs: Option<usize> = std::env::var("PROBE_VS")
+        .ok()
+        .map(|k| k.parse::<usize>().expect("a count").clamp(1, rules.len()));
+    let one = vs.map(|k| Eddy::build(&rules[..k]));
+    let mut best_one = 0f64;
     let spread: Vec<&[u8]> = if std::env::var("PROBE_SEQ").is_ok() {
         ev.lines.iter().map(|l| l.as_bytes()).collect()
     } else {
@@ -187,6 +201,11 @@ fn main() {
         };
         best_e = best_e.max(r);
         found = ne;
+        if let Some(one) = &one {
+            evict(&mut scratch);
+            let (r, _) = rate(|e| one.count_plain(e), &spread);
+            best_one = best_one.max(r);
+        }
         if let Some(q) = &q {
             evict(&mut scratch);
             let (r, nq) = rate(|e| q.count(e), &spread);
@@ -202,4 +221,12 @@ fn main() {
         best_e / best_q.max(1.0),
         found as f64 / spread.len() as f64
     );
+    if let Some(k) = vs {
+        println!(
+            "{set}/{k} in the same rounds: eddy-plain {:.0} k/s; {} ÷ {k}: {:.1} %",
+            best_one / 1e3,
+            rules.len(),
+            100.0 * best_e / best_one.max(1.0)
+        );
+    }
 }
