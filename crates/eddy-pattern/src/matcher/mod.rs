@@ -1233,15 +1233,12 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
             return;
         }
         let free = s.branch_stamp[slot as usize][1] == gen;
-        // One leaf outside any array: a member it selects holds if it has no other field
-        // (as `Matcher::holds` would find, reading the same leaf with the same tests).
-        let sure = {
-            let mut on_other = s.leaves_on(group.other);
-            matches!((on_other.next(), on_other.next()), (Some(rec), None) if rec.trail.1 == 0)
-        };
         let mut hits = std::mem::take(&mut s.hit_buf);
         hits.clear();
+        let (mut leaves, mut in_arrays) = (0, false);
         for rec in s.leaves_on(group.other) {
+            leaves += 1;
+            in_arrays |= rec.trail.1 != 0;
             if rec.kind == LeafKind::String {
                 group
                     .index
@@ -1252,6 +1249,9 @@ impl<K: Clone + Eq + Hash> Matcher<K> {
                     .matches(&rec.leaf(event, &s.arena), |m| hits.push(m));
             }
         }
+        // One leaf outside any array: a member it selects holds if it has no other field
+        // (as `Matcher::holds` would find, reading the same leaf with the same tests).
+        let sure = leaves == 1 && !in_arrays;
         for &m in &hits {
             let stamp = &mut s.branch_stamp[m as usize];
             if stamp[0] != gen {
