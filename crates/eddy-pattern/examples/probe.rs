@@ -17,11 +17,10 @@
 //! in batches of 8 with bytes 0, 64 and 128 of the next batch read ahead; `PROBE_PATTERN`
 //! one pattern of your own instead of the set's (whose name then only labels the output),
 //! and `PROBE_PATTERNS=file` the first `patterns` lines of a file, one pattern per line;
-//! `PROBE_VS=k` also times the set's first `k` patterns alone (1: the one pattern; 4, or 8
-//! for `wildcard`: one of each shape) in the same rounds, one after the other, and prints
-//! the share of their rate the `patterns` keep (both sides then meet the same load of a
-//! shared host); `PROBE_DUMP=file` writes the set's patterns (Eddy's),
-//! one per line, for `PROBE_PATTERNS`; `PROBE_EVICT` writes 128 MB of other memory
+//! `PROBE_VS=k` also times the set's first `k` patterns alone (`PROBE_VS=each`: one of each
+//! of its shapes) in the same rounds, one after the other, and prints the share of their
+//! rate the `patterns` keep (both sides then meet the same load of a shared host);
+//! `PROBE_DUMP=file` writes the set's patterns (Eddy's), one per line, for `PROBE_PATTERNS`; `PROBE_EVICT` writes 128 MB of other memory
 //! before each timed pass, so that the events come from memory.
 
 #[path = "../benches/matching/data.rs"]
@@ -92,11 +91,15 @@ fn main() {
     let eddy = Eddy::build(&rules);
     let q = (!only_eddy).then(|| Q::build(&rules));
     // `PROBE_VS=k`: also the set's first `k` patterns alone, timed in the same rounds.
-    let vs: Option<usize> = std::env::var("PROBE_VS")
-        .ok()
-        .map(|k| k.parse::<usize>().expect("a count").clamp(1, rules.len()));
-    let one = vs.map(|k| Eddy::build(&rules[..k]));
-    let mut best_one = 0f64;
+    let vs: Option<usize> = std::env::var("PROBE_VS").ok().map(|k| {
+        let k = match k.as_str() {
+            "each" => rules::shapes(set),
+            k => k.parse().expect("a count or `each`"),
+        };
+        k.clamp(1, rules.len())
+    });
+    let fewer = vs.map(|k| Eddy::build(&rules[..k]));
+    let mut best_fewer = 0f64;
     let spread: Vec<&[u8]> = if std::env::var("PROBE_SEQ").is_ok() {
         ev.lines.iter().map(|l| l.as_bytes()).collect()
     } else {
@@ -201,10 +204,10 @@ fn main() {
         };
         best_e = best_e.max(r);
         found = ne;
-        if let Some(one) = &one {
+        if let Some(fewer) = &fewer {
             evict(&mut scratch);
-            let (r, _) = rate(|e| one.count_plain(e), &spread);
-            best_one = best_one.max(r);
+            let (r, _) = rate(|e| fewer.count_plain(e), &spread);
+            best_fewer = best_fewer.max(r);
         }
         if let Some(q) = &q {
             evict(&mut scratch);
@@ -224,9 +227,9 @@ fn main() {
     if let Some(k) = vs {
         println!(
             "{set}/{k} in the same rounds: eddy-plain {:.0} k/s; {} ÷ {k}: {:.1} %",
-            best_one / 1e3,
+            best_fewer / 1e3,
             rules.len(),
-            100.0 * best_e / best_one.max(1.0)
+            100.0 * best_e / best_fewer.max(1.0)
         );
     }
 }
